@@ -1,0 +1,38 @@
+# ragbus: `make run` sets up and runs the demo; `make test` runs the tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RAGBUS := $(VENV)/bin/ragbus
+
+.PHONY: setup run up down test test-unit test-integration asyncapi clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed  ## create the virtualenv with every dependency (broker and models included)
+
+run: setup  ## start broker, Chroma and the five services, ingest the sample corpus, ask the demo questions
+	$(RAGBUS) demo
+
+up: setup  ## start the local stack only
+	$(RAGBUS) up
+
+down:  ## stop the local stack
+	$(RAGBUS) down
+
+test: setup  ## every test: unit, component, and integration against the real broker and PostgreSQL
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
+
+asyncapi: setup  ## regenerate docs/asyncapi/*.yaml from the services' code
+	$(PY) scripts/generate_asyncapi.py
+
+clean: down
+	rm -rf .ragbus

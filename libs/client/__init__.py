@@ -1,0 +1,1 @@
+"""What product services use: `RagClient` to ask and await answers, and the `ragbus` CLI."""

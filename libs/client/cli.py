@@ -1,0 +1,146 @@
+"""`ragbus`: run the local stack, ingest documents, ask questions."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from libs.contracts.questions import AnswerCompleted
+from libs.contracts.topics import ALL_TOPICS
+from libs.client.documents import read_documents
+from libs.client.rag_client import RagClient
+from libs.devstack.stack import LocalStack, StackConfig
+
+PIPELINE_ORDER = ("guardrail_in", "retrieve", "generate", "guardrail_out")
+app = typer.Typer(help="ragbus: question answering with citations over Kafka.", no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console()
+BOOTSTRAP = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")
+TENANT = typer.Option("acme", help="Tenant the documents or the question belong to.")
+
+
+@app.command()
+def up(partitions: int = typer.Option(3, help="Partitions per topic.")) -> None:
+    """Start the local stack: Tansu broker, Chroma server and the five services (no Docker needed)."""
+    stack = LocalStack(StackConfig(partitions=partitions))
+    try:
+        stack.up(progress=lambda message: console.print(f"[green]✓[/] {message}"))
+    except Exception:
+        stack.down()
+        raise
+    console.print(f"Stack is up. Logs in {stack.config.run_dir / 'logs'}; stop it with `ragbus down`.")
+
+
+def stack_is_up(stack: LocalStack) -> bool:
+    from libs.devstack.processes import http_ok
+
+    return all(http_ok(stack.readiness_url(name)) for name in stack.services)
+
+
+@app.command()
+def demo(keep: bool = typer.Option(True, help="Leave the stack running afterwards (for `ragbus ask`).")) -> None:
+    """Start the stack (unless it is up), ingest the sample corpus, ask the demo questions."""
+    from libs.client.demo import run_demo
+
+    stack = LocalStack(StackConfig())
+    started = not stack_is_up(stack)
+    if started:
+        up(partitions=3)
+    try:
+        asyncio.run(run_demo(stack.config.bootstrap_servers, console, print_answer))
+    finally:
+        if started and not keep:
+            down()
+    if keep:
+        console.print("The stack is still running: try `ragbus ask \"...\" --tenant acme`; stop it with `ragbus down`.")
+
+
+@app.command()
+def down() -> None:
+    """Stop the local stack started by `ragbus up` (by PID files)."""
+    LocalStack(StackConfig()).down()
+    console.print("Stack stopped.")
+
+
+@app.command()
+def ingest(path: Path = typer.Argument(..., help="A file, or a folder of .md/.txt files."), tenant: str = TENANT,
+           bootstrap: str = BOOTSTRAP, timeout: float = typer.Option(120.0, help="Seconds to wait per document.")) -> None:
+    """Index documents for a tenant and wait until each is ingested."""
+    documents = list(read_documents(path, tenant))
+    if not documents:
+        raise typer.BadParameter(f"no .md/.txt files under {path}")
+    asyncio.run(_ingest(documents, bootstrap, timeout))
+
+
+async def _ingest(documents, bootstrap: str, timeout: float) -> None:
+    async with RagClient(bootstrap) as rag:
+        with Progress(console=console) as progress:
+            task = progress.add_task("ingesting", total=len(documents))
+            results = await asyncio.gather(*(_ingest_one(rag, doc, timeout, progress, task) for doc in documents))
+    chunks = sum(r.chunks_added for r in results)
+    console.print(f"Ingested {len(results)} document(s), {chunks} new chunk(s).")
+
+
+async def _ingest_one(rag: RagClient, doc, timeout: float, progress: Progress, task) -> object:
+    result = await rag.ingest(doc, timeout_s=timeout)
+    progress.advance(task)
+    return result
+
+
+@app.command()
+def ask(question: str, tenant: str = TENANT, bootstrap: str = BOOTSTRAP,
+        timeout: float = typer.Option(30.0, help="Seconds to wait for the answer."),
+        as_json: bool = typer.Option(False, "--json", help="Print the whole answer event as JSON.")) -> None:
+    """Ask a question and print the answer with its citations."""
+    answer = asyncio.run(_ask(question, tenant, bootstrap, timeout))
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        print_answer(answer)
+
+
+async def _ask(question: str, tenant: str, bootstrap: str, timeout: float) -> AnswerCompleted:
+    async with RagClient(bootstrap) as rag:
+        return await rag.ask(question, tenant, timeout_s=timeout)
+
+
+def print_answer(answer: AnswerCompleted) -> None:
+    colour = {"ok": "green", "abstained": "yellow"}.get(answer.status.value, "red")
+    console.print(f"[bold]Q:[/] {answer.question}")
+    console.print(f"[bold {colour}]{answer.status.value}[/] {answer.answer}" + (f"  ({answer.reason})" if answer.reason else ""))
+    for n, citation in enumerate(answer.citations, start=1):
+        console.print(f"  [{n}] {citation.document_id} · {citation.chunk_id} · {citation.source}")
+    stages = ", ".join(f"{stage} {answer.stage_ms[stage]:.0f} ms" for stage in PIPELINE_ORDER if stage in answer.stage_ms)
+    console.print(f"  model {answer.model or '-'} · total {answer.total_ms:.0f} ms ({stages}) · trace {answer.trace_id}\n")
+
+
+@app.command()
+def topics(bootstrap: str = BOOTSTRAP, partitions: int = typer.Option(3, help="Partitions per new topic.")) -> None:
+    """Create every ragbus topic that does not exist yet (idempotent)."""
+    from libs.platform.topics_admin import ensure_topics
+
+    created = asyncio.run(ensure_topics(bootstrap, ALL_TOPICS, partitions))
+    console.print(f"created {len(created)} topic(s): {', '.join(created) or 'none needed'}")
+
+
+@app.command()
+def migrate(database_url: str = typer.Option("postgresql://postgres@127.0.0.1:5432/test", envvar="DATABASE_URL")) -> None:
+    """Apply pending PostgreSQL migrations."""
+    import asyncpg
+
+    from libs.stores.postgres import migrate as apply
+
+    async def run() -> list[str]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return await apply(connection)
+        finally:
+            await connection.close()
+
+    console.print(f"applied: {', '.join(asyncio.run(run())) or 'nothing pending'}")
+
+
+if __name__ == "__main__":
+    app()

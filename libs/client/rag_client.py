@@ -1,0 +1,129 @@
+"""Ask ragbus a question over Kafka and await the matching answer by request id.
+
+    async with RagClient("127.0.0.1:9092") as rag:
+        answer = await rag.ask("What is the hotel cap?", tenant="acme")
+
+Delivery underneath is at-least-once; the client hands each request's answer over exactly once.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from opentelemetry import propagate
+
+from libs.contracts import topics
+from libs.contracts.documents import DocumentIngested, SubmitDocument
+from libs.contracts.envelope import new_id, utcnow
+from libs.contracts.questions import AnswerCompleted, AskQuestion
+from libs.platform.telemetry import tracer
+
+
+class RagClient:
+    def __init__(self, bootstrap_servers: str, reply_topic: str = topics.DEFAULT_REPLIES, client_id: str = "ragbus-client") -> None:
+        self._bootstrap = bootstrap_servers.split(",")
+        self._reply_topic = reply_topic
+        self._client_id = client_id
+        self._producer: AIOKafkaProducer | None = None
+        self._replies: AIOKafkaConsumer | None = None
+        self._waiting: dict[str, asyncio.Future[AnswerCompleted]] = {}
+        self._waiting_ingest: dict[str, asyncio.Future[DocumentIngested]] = {}
+        self._delivered: set[str] = set()
+        self._unclaimed: asyncio.Queue[AnswerCompleted] = asyncio.Queue()
+        self._reader: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "RagClient":
+        self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=self._client_id, acks="all")
+        await self._producer.start()
+        self._replies = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, client_id=self._client_id, enable_auto_commit=False, fetch_max_wait_ms=20)
+        await self._replies.start()
+        partitions = []
+        for topic in (self._reply_topic, topics.DOCUMENT_INGESTED):
+            numbers = self._replies.partitions_for_topic(topic)
+            if not numbers:
+                await self.close()
+                raise RuntimeError(f"topic {topic!r} does not exist: create it first (`ragbus topics`)")
+            partitions += [TopicPartition(topic, n) for n in numbers]
+        self._replies.assign(partitions)
+        await self._replies.seek_to_end(*partitions)
+        for partition in partitions:  # resolve the end offsets now, so no answer published after ask() is skipped
+            await self._replies.position(partition)
+        self._reader = asyncio.create_task(self._read_replies())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+        for client in (self._replies, self._producer):
+            if client:
+                await client.stop()
+
+    async def send_question(self, question: str, tenant: str, *, timeout_s: float = 30.0, request_id: str | None = None,
+                            variant: str = "default", top_k: int = 5) -> str:
+        ask = AskQuestion(
+            request_id=request_id or new_id(), tenant=tenant, question=question, reply_to=self._reply_topic,
+            deadline=utcnow() + timedelta(seconds=timeout_s), variant=variant, top_k=top_k,
+        )
+        await self.publish(topics.QUESTION_ASKED, ask.request_id, ask.model_dump_json().encode())
+        return ask.request_id
+
+    async def ask(self, question: str, tenant: str, *, timeout_s: float = 30.0, **options) -> AnswerCompleted:
+        """Publish the question and wait for its answer; raises TimeoutError after `timeout_s`."""
+        request_id = options.pop("request_id", None) or new_id()
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        try:
+            await self.send_question(question, tenant, timeout_s=timeout_s, request_id=request_id, **options)
+            return await asyncio.wait_for(future, timeout_s)
+        finally:
+            self._waiting.pop(request_id, None)
+
+    async def answers(self) -> AsyncIterator[AnswerCompleted]:
+        """Answers no `ask()` is waiting for (e.g. from `send_question`), each request once."""
+        while True:
+            yield await self._unclaimed.get()
+
+    async def ingest(self, doc: SubmitDocument, timeout_s: float = 120.0) -> DocumentIngested:
+        """Submit a document and wait until the ingest service reports it indexed."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting_ingest[doc.request_id] = future
+        try:
+            await self.publish(topics.DOCUMENT_SUBMITTED, doc.document_id, doc.model_dump_json().encode())
+            return await asyncio.wait_for(future, timeout_s)
+        finally:
+            self._waiting_ingest.pop(doc.request_id, None)
+
+    async def publish(self, topic: str, key: str, value: bytes) -> None:
+        with tracer().start_as_current_span(f"{topic} publish", attributes={"messaging.destination.name": topic}):
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            headers = [(k, v.encode()) for k, v in carrier.items()]
+            await self._producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
+
+    async def _read_replies(self) -> None:
+        async for record in self._replies:
+            if record.topic == topics.DOCUMENT_INGESTED:
+                self._resolve_ingest(record.value)
+                continue
+            try:
+                answer = AnswerCompleted.model_validate_json(record.value)
+            except ValueError:
+                continue  # not an answer: nothing this client can hand over
+            if answer.request_id in self._delivered:
+                continue
+            self._delivered.add(answer.request_id)
+            future = self._waiting.get(answer.request_id)
+            if future is not None and not future.done():
+                future.set_result(answer)
+            elif future is None:
+                self._unclaimed.put_nowait(answer)
+
+    def _resolve_ingest(self, value: bytes) -> None:
+        result = DocumentIngested.model_validate_json(value)
+        future = self._waiting_ingest.get(result.request_id)
+        if future is not None and not future.done():
+            future.set_result(result)

@@ -1,0 +1,25 @@
+"""Messages of the ingest flow (docs.* topics)."""
+
+from pydantic import Field
+
+from libs.contracts.envelope import Envelope
+
+MAX_DOCUMENT_CHARS = 2_000_000
+
+
+class SubmitDocument(Envelope):
+    """A document to index for a tenant (docs.document-submitted.v1). `request_id` tracks the submission."""
+
+    document_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._/-]+$")
+    source: str = Field(min_length=1, max_length=500, description="Where the document came from (path or URL).")
+    text: str = Field(min_length=1, max_length=MAX_DOCUMENT_CHARS)
+    version: str = Field(default="1", max_length=64)
+
+
+class DocumentIngested(Envelope):
+    """Result of one submission (docs.document-ingested.v1)."""
+
+    document_id: str
+    chunks_added: int
+    chunks_removed: int = 0
+    elapsed_ms: float

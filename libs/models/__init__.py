@@ -1,0 +1,1 @@
+"""Model clients: the bundled embedding model and the answer generators."""

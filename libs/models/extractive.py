@@ -1,0 +1,40 @@
+"""Offline extractive generator: answers with the retrieved sentences that best match the question.
+
+Used when no model API key is set and as the last rung when the model API is down. It never
+invents text: every sentence of its answer is copied from a cited chunk.
+"""
+
+from libs.contracts.questions import RetrievedChunk
+from libs.models.generation import Draft, cite
+from libs.models.text import content_words, coverage, sentences
+
+MODEL_NAME = "offline-extractive-v1"
+
+
+class ExtractiveGenerator:
+    def __init__(self, max_sentences: int = 2, min_overlap: float = 0.34) -> None:
+        self._max_sentences = max_sentences
+        self._min_overlap = min_overlap
+
+    async def generate(self, question: str, chunks: list[RetrievedChunk]) -> Draft:
+        return self.answer(question, chunks)
+
+    def answer(self, question: str, chunks: list[RetrievedChunk]) -> Draft:
+        asked = content_words(question)
+        candidates = []
+        for rank, chunk in enumerate(chunks):
+            for sentence in sentences(chunk.text):
+                overlap = coverage(asked, content_words(sentence))
+                # ties go to the better-ranked chunk: retrieval already judged relevance
+                candidates.append((overlap - rank * 0.01, sentence, chunk))
+        best = sorted((c for c in candidates if c[0] >= self._min_overlap), key=lambda c: -c[0])[: self._max_sentences]
+        if not best:
+            return Draft(answer="", citations=[], model=MODEL_NAME)
+        cited: dict[str, int] = {}
+        citations, parts = [], []
+        for _, sentence, chunk in best:
+            if chunk.chunk_id not in cited:
+                cited[chunk.chunk_id] = len(citations) + 1
+                citations.append(cite(chunk, sentence))
+            parts.append(f"{sentence} [{cited[chunk.chunk_id]}]")
+        return Draft(answer=" ".join(parts), citations=citations, model=MODEL_NAME)

@@ -1,0 +1,1 @@
+"""Platform code every service shares: settings, logging, telemetry, broker, dead letters, health."""

@@ -1,0 +1,49 @@
+"""Turns a broker and its lifecycle hooks into a runnable service with /healthz and /readyz."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+import uvicorn
+from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+
+from libs.platform.logging import configure_logging
+from libs.platform.settings import ServiceSettings
+from libs.platform.telemetry import configure_tracing
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@get(include_in_schema=False)
+async def liveness(scope) -> AsgiResponse:
+    return AsgiResponse(b"ok", 200)
+
+
+def build_app(
+    service: str,
+    broker: KafkaBroker,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> AsgiFastStream:
+    return AsgiFastStream(
+        broker,
+        asgi_routes=[("/healthz", liveness), ("/readyz", make_ping_asgi(broker, timeout=3.0, include_in_schema=False))],
+        on_startup=on_startup,
+        after_shutdown=on_shutdown,
+        specification=AsyncAPI(title=f"ragbus {service}", version="1.0.0"),
+        logger=None,
+    )
+
+
+def serve(service: str, settings: ServiceSettings, app_factory: Callable[[], AsgiFastStream]) -> None:
+    """Entry point of a service process: logging and tracing once, then the app until SIGTERM."""
+    configure_logging(service, settings.log_level)
+    provider = configure_tracing(service, settings.trace_file, settings.otel_exporter_otlp_endpoint)
+    config = uvicorn.Config(
+        app_factory(), host=settings.health_host, port=settings.health_port, log_level="warning", lifespan="on"
+    )
+    try:
+        asyncio.run(uvicorn.Server(config).serve())
+    finally:
+        provider.shutdown()

@@ -1,0 +1,86 @@
+"""A stage consumes one topic: decode, process with retries, and dead-letter what cannot be processed.
+
+The offset is committed only after the handler returned (its outputs are published by then).
+If even the dead-letter publish fails, the message is not acknowledged and comes back.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import structlog
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from libs.platform.dead_letters import DeadLetterPublisher
+from libs.platform.settings import KafkaSettings
+
+Event = TypeVar("Event", bound=BaseModel)
+log = structlog.get_logger(__name__)
+
+
+class Unprocessable(Exception):
+    """Raised by a handler for a message that will never succeed; it is dead-lettered without retries."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def subscriber_options(settings: KafkaSettings, group: str) -> dict:
+    return {
+        "group_id": group,
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.session_timeout_ms,
+        "heartbeat_interval_ms": settings.heartbeat_interval_ms,
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+    }
+
+
+def register_stage(
+    broker: KafkaBroker,
+    *,
+    topic: str,
+    group: str,
+    event_type: type[Event],
+    handle: Callable[[Event], Awaitable[None]],
+    kafka: KafkaSettings,
+    dead_letters: DeadLetterPublisher,
+    attempts: int = 3,
+) -> None:
+    async def consume(msg: KafkaMessage) -> None:
+        try:
+            event = event_type.model_validate_json(msg.body)
+        except ValidationError as error:
+            await dead_letters.send(msg, group, reason="invalid_message", error=str(error))
+            return
+        structlog.contextvars.bind_contextvars(request_id=event.request_id, tenant=event.tenant)
+        try:
+            await _handle_with_retries(handle, event, attempts)
+        except Unprocessable as error:
+            await dead_letters.send(msg, group, reason=error.reason, error=str(error))
+        except Exception as error:  # the message is parked, the consumer keeps going
+            log.exception("processing failed after retries", topic=topic)
+            await dead_letters.send(msg, group, reason="processing_failed", error=repr(error))
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id", "tenant")
+
+    consume.__name__ = f"{group}_consumes_{topic.replace('.', '_').replace('-', '_')}"
+    broker.subscriber(topic, title=f"{group}:{topic}", description=event_type.__doc__, **subscriber_options(kafka, group))(
+        consume
+    )
+
+
+async def _handle_with_retries(handle: Callable[[Event], Awaitable[None]], event: Event, attempts: int) -> None:
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential_jitter(initial=0.1, max=2.0),
+        retry=retry_if_not_exception_type(Unprocessable),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            await handle(event)

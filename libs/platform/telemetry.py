@@ -1,0 +1,76 @@
+"""One tracer setup per process. Spans go to a JSON-lines file (local) and/or an OTLP collector."""
+
+import json
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+TRACER_NAME = "ragbus"
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Appends each finished span as one JSON line, so `ragbus trace` can read them without a server."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = [json.dumps(span_record(span), default=_printable) for span in spans]
+        with self._lock, self._path.open("a", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+        return SpanExportResult.SUCCESS
+
+
+def _printable(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def span_record(span: ReadableSpan) -> dict:
+    """The fields `ragbus trace` shows, flat and JSON-safe."""
+    return {
+        "trace_id": format(span.context.trace_id, "032x"),
+        "span_id": format(span.context.span_id, "016x"),
+        "parent_id": format(span.parent.span_id, "016x") if span.parent else None,
+        "name": span.name,
+        "service": span.resource.attributes.get("service.name", ""),
+        "kind": span.kind.name,
+        "start_ns": span.start_time,
+        "end_ns": span.end_time,
+        "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
+        "links": [format(link.context.trace_id, "032x") for link in span.links],
+    }
+
+
+def configure_tracing(service: str, trace_file: Path | None, otlp_endpoint: str | None) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    if trace_file:
+        provider.add_span_processor(BatchSpanProcessor(JsonLinesSpanExporter(trace_file), schedule_delay_millis=500))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint, insecure=True)))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer(TRACER_NAME)
+
+
+def current_trace_id() -> str:
+    span_context = trace.get_current_span().get_span_context()
+    return format(span_context.trace_id, "032x") if span_context.is_valid else ""
+
+
+def read_spans(trace_file: Path) -> list[dict]:
+    if not trace_file.exists():
+        return []
+    return [json.loads(line) for line in trace_file.read_text(encoding="utf-8").splitlines() if line.strip()]

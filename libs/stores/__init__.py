@@ -1,0 +1,1 @@
+"""Stores: the Chroma chunk index and the PostgreSQL request log and scores."""

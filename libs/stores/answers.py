@@ -1,0 +1,35 @@
+"""The request log and the one final answer per request, keyed by request id."""
+
+import json
+
+import asyncpg
+
+from libs.contracts.questions import AnswerCompleted, AskQuestion
+
+
+class AnswerLog:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def record_question(self, ask: AskQuestion) -> None:
+        await self._pool.execute(
+            """INSERT INTO requests (request_id, tenant, question, variant, reply_to, asked_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING""",
+            ask.request_id, ask.tenant, ask.question, ask.variant, ask.reply_to, ask.occurred_at,
+        )
+
+    async def finalise(self, answer: AnswerCompleted) -> AnswerCompleted:
+        """Store the answer unless one exists; return the stored one, so redelivery republishes the same answer."""
+        row = await self._pool.fetchrow(
+            """WITH inserted AS (
+                   INSERT INTO answers (request_id, tenant, status, answer) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (request_id) DO NOTHING RETURNING answer)
+               SELECT answer FROM inserted
+               UNION ALL SELECT answer FROM answers WHERE request_id = $1 LIMIT 1""",
+            answer.request_id, answer.tenant, answer.status.value, answer.model_dump_json(),
+        )
+        return AnswerCompleted.model_validate_json(row["answer"])
+
+    async def find(self, request_id: str) -> AnswerCompleted | None:
+        row = await self._pool.fetchrow("SELECT answer FROM answers WHERE request_id = $1", request_id)
+        return AnswerCompleted.model_validate_json(row["answer"]) if row else None

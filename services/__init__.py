@@ -1,0 +1,1 @@
+"""ragbus services: each sub-package is one process; services never import each other."""

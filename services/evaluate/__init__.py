@@ -1,0 +1,1 @@
+"""Evaluate service: scores a deterministic sample of production answers and stores the scores."""

@@ -1,0 +1,1 @@
+"""Generate service: drafts an answer with citations from the retrieved context."""

@@ -1,0 +1,1 @@
+"""Guardrail service: screens questions on the way in and checks drafts on the way out."""

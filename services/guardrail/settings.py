@@ -1,0 +1,8 @@
+from pydantic import Field
+
+from libs.platform.settings import DatabaseSettings, ServiceSettings
+
+
+class GuardrailSettings(ServiceSettings, DatabaseSettings):
+    health_port: int = Field(8084, description="Port of /healthz and /readyz.")
+    max_question_chars: int = Field(4000, ge=1, description="Longer questions are blocked as oversized.")

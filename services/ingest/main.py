@@ -1,0 +1,33 @@
+"""App factory of the ingest service."""
+
+import asyncio
+
+from faststream.asgi import AsgiFastStream
+
+from libs.contracts import topics
+from libs.contracts.documents import SubmitDocument
+from libs.platform.broker import create_broker
+from libs.platform.dead_letters import DeadLetterPublisher
+from libs.platform.service_app import build_app
+from libs.platform.stage import register_stage
+from services.ingest.handlers import IngestHandlers
+from services.ingest.settings import IngestSettings
+
+SERVICE = "ingest"
+
+
+def create_app(settings: IngestSettings | None = None) -> AsgiFastStream:
+    settings = settings or IngestSettings()
+    broker = create_broker(settings.kafka, SERVICE)
+    handlers = IngestHandlers(broker, settings)
+    register_stage(
+        broker, topic=topics.DOCUMENT_SUBMITTED, group=SERVICE, event_type=SubmitDocument, handle=handlers.on_document,
+        kafka=settings.kafka, dead_letters=DeadLetterPublisher(broker), attempts=settings.handler_attempts,
+    )
+
+    async def open_index() -> None:
+        from libs.stores.chunk_index import open_chunk_index  # chromadb is heavy: imported at start, not import
+
+        handlers.index = await asyncio.to_thread(open_chunk_index, settings.chroma)
+
+    return build_app(SERVICE, broker, on_startup=[open_index])

@@ -1,0 +1,1 @@
+"""Retrieve service: finds the chunks that answer a screened question, inside the asker's tenant."""

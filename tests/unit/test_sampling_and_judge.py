@@ -1,0 +1,29 @@
+from libs.contracts.questions import AnswerCompleted, AnswerStatus, Citation
+from libs.evaluation.judges import OfflineJudge
+from libs.platform.sampling import is_sampled
+
+
+def test_sampling_is_deterministic_and_close_to_the_rate():
+    ids = [f"req-{n}" for n in range(4000)]
+    first = [is_sampled(i, 0.25) for i in ids]
+    assert first == [is_sampled(i, 0.25) for i in ids]
+    assert 0.22 < sum(first) / len(ids) < 0.28
+    assert not any(is_sampled(i, 0.0) for i in ids) and all(is_sampled(i, 1.0) for i in ids)
+
+
+def answer(text: str, quote: str) -> AnswerCompleted:
+    citation = Citation(document_id="d", chunk_id="d#1", source="d.md", quote=quote)
+    return AnswerCompleted(request_id="r", tenant="acme", status=AnswerStatus.OK, question="q", answer=text, citations=[citation])
+
+
+def test_faithfulness_counts_supported_sentences():
+    judge = OfflineJudge()
+    quote = "Hotel stays are capped at 180 EUR per night."
+    assert judge.score(answer("Hotel stays are capped at 180 EUR per night. [1]", quote))[0].value == 1.0
+    half = judge.score(answer("Hotel stays are capped at 180 EUR per night. Dogs may visit the office on Fridays.", quote))
+    assert half[0].value == 0.5
+
+
+def test_an_answer_without_citations_is_unmeasured_not_failed():
+    score = OfflineJudge().score(AnswerCompleted(request_id="r", tenant="acme", status="ok", question="q", answer="x"))
+    assert score[0].value is None
