@@ -100,6 +100,15 @@ class AnswerDrafted(Envelope):
     cost_usd: float = 0.0
 
 
+class RetrievedRef(BaseModel):
+    """Which chunk retrieval returned, at which rank: kept on the answer for evaluation and audit."""
+
+    model_config = ConfigDict(frozen=True)
+    document_id: str
+    chunk_id: str
+    score: float
+
+
 class AnswerStatus(StrEnum):
     OK = "ok"
     ABSTAINED = "abstained"
@@ -123,4 +132,6 @@ class AnswerCompleted(Envelope):
     stage_ms: dict[str, float] = Field(default_factory=dict)
     total_ms: float = 0.0
     checks: list[CheckResult] = Field(default_factory=list)
+    retrieved: list[RetrievedRef] = Field(default_factory=list, description="Retrieved chunks, best first.")
+    context_text: str = Field(default="", description="The retrieved text the answer was drafted from.")
     trace_id: str = ""

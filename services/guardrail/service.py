@@ -8,6 +8,7 @@ from libs.contracts.questions import (
     CheckResult,
     Citation,
     RequestState,
+    RetrievedRef,
 )
 from libs.contracts.envelope import utcnow
 
@@ -75,7 +76,13 @@ def decide_output(draft: AnswerDrafted) -> AnswerCompleted:
         return final_answer(draft.request_id, draft.tenant, draft.state, AnswerStatus.EXPIRED, EXPIRED_MESSAGE, "deadline_passed")
     citations, citation_check = check_citations(draft)
     state = draft.state.model_copy(update={"checks": [*draft.state.checks, citation_check]})
-    usage = {"model": draft.model, "usage": draft.usage, "cost_usd": draft.cost_usd}
+    usage = {
+        "model": draft.model,
+        "usage": draft.usage,
+        "cost_usd": draft.cost_usd,
+        "retrieved": [RetrievedRef(document_id=c.document_id, chunk_id=c.chunk_id, score=c.score) for c in draft.chunks],
+        "context_text": "\n\n".join(c.text for c in draft.chunks),
+    }
     if not draft.answer.strip() or not citations:
         return final_answer(
             draft.request_id, draft.tenant, state, AnswerStatus.ABSTAINED, ABSTAIN_MESSAGE, "no_supported_answer",
