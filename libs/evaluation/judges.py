@@ -1,41 +1,43 @@
-"""Judges score an answer. The offline judge is deterministic and needs no network."""
+"""Judges score an answer. The offline judge is deterministic and needs no network.
 
-import re
+A judge returns None for a metric it could not measure: that is recorded as unmeasured, never as a
+pass or a fail.
+"""
+
 from dataclasses import dataclass
 from typing import Protocol
 
 from libs.contracts.questions import AnswerCompleted
-from libs.models.text import content_words, coverage, sentences
-
-CITATION_MARK = re.compile(r"\s*\[\d{1,2}\]")
+from libs.evaluation import metrics
 
 
 @dataclass(frozen=True)
 class Score:
     metric: str
-    value: float | None  # None: the judge could not measure it, never a pass or a fail
+    value: float | None
 
 
 class Judge(Protocol):
     name: str
     version: str
+    prompt: str
 
-    def score(self, answer: AnswerCompleted) -> list[Score]: ...
+    async def score(self, answer: AnswerCompleted) -> list[Score]: ...
 
 
 class OfflineJudge:
-    """Faithfulness as lexical support: the share of answer sentences whose words the cited quotes contain."""
+    """Lexical support against the cited passages, and question coverage by the answer."""
 
     name = "offline-lexical"
     version = "1"
+    prompt = ""  # no model, no prompt: recorded as empty with every score
 
-    def __init__(self, support_threshold: float = 0.6) -> None:
-        self._threshold = support_threshold
+    async def score(self, answer: AnswerCompleted) -> list[Score]:
+        return self.score_now(answer)
 
-    def score(self, answer: AnswerCompleted) -> list[Score]:
-        claims = sentences(CITATION_MARK.sub("", answer.answer))
-        if not claims or not answer.citations:
-            return [Score("faithfulness", None)]
-        cited_words = content_words(" ".join(c.quote for c in answer.citations))
-        supported = sum(coverage(content_words(claim), cited_words) >= self._threshold for claim in claims)
-        return [Score("faithfulness", round(supported / len(claims), 4))]
+    def score_now(self, answer: AnswerCompleted) -> list[Score]:
+        evidence = " ".join(c.quote for c in answer.citations)
+        return [
+            Score("faithfulness", metrics.faithfulness(answer.answer, evidence)),
+            Score("answer_relevance", metrics.answer_relevance(answer.question, answer.answer)),
+        ]

@@ -20,7 +20,7 @@ class EvaluateHandlers:
     async def on_answer(self, answer: AnswerCompleted) -> None:
         if answer.status != AnswerStatus.OK or not is_sampled(answer.request_id, self._sample_rate):
             return
-        for score in self._judge.score(answer):
+        for score in await self._judge.score(answer):
             if await self.scores.add(answer, score.metric, score.value, self._judge.name, self._judge.version):
                 event = AnswerScored(
                     **answer.envelope_for_next(), metric=score.metric, value=score.value,

@@ -19,11 +19,11 @@ def answer(text: str, quote: str) -> AnswerCompleted:
 def test_faithfulness_counts_supported_sentences():
     judge = OfflineJudge()
     quote = "Hotel stays are capped at 180 EUR per night."
-    assert judge.score(answer("Hotel stays are capped at 180 EUR per night. [1]", quote))[0].value == 1.0
-    half = judge.score(answer("Hotel stays are capped at 180 EUR per night. Dogs may visit the office on Fridays.", quote))
+    assert judge.score_now(answer("Hotel stays are capped at 180 EUR per night. [1]", quote))[0].value == 1.0
+    half = judge.score_now(answer("Hotel stays are capped at 180 EUR per night. Dogs may visit the office on Fridays.", quote))
     assert half[0].value == 0.5
 
 
 def test_an_answer_without_citations_is_unmeasured_not_failed():
-    score = OfflineJudge().score(AnswerCompleted(request_id="r", tenant="acme", status="ok", question="q", answer="x"))
+    score = OfflineJudge().score_now(AnswerCompleted(request_id="r", tenant="acme", status="ok", question="q", answer="x"))
     assert score[0].value is None
