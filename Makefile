@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run up down test test-unit test-integration asyncapi clean
+.PHONY: setup run up down test test-unit test-integration eval eval-baseline asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,12 @@ test-unit: setup
 
 test-integration: setup
 	$(PY) -m pytest tests/integration
+
+eval: setup  ## run the evaluation set through the local stack (started if needed); report in reports/eval/
+	$(RAGBUS) eval --start-stack
+
+eval-baseline: setup  ## record this run as eval/baseline.json (commit the diff with the change that caused it)
+	$(RAGBUS) eval --start-stack --update-baseline
 
 asyncapi: setup  ## regenerate docs/asyncapi/*.yaml from the services' code
 	$(PY) scripts/generate_asyncapi.py

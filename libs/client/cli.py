@@ -10,9 +10,10 @@ from rich.progress import Progress
 
 from libs.contracts.questions import AnswerCompleted
 from libs.contracts.topics import ALL_TOPICS
+from libs.client.cli_eval import eval_command
 from libs.client.documents import read_documents
 from libs.client.rag_client import RagClient
-from libs.devstack.stack import LocalStack, StackConfig
+from libs.devstack.stack import LocalStack, StackConfig, ensure_up
 
 PIPELINE_ORDER = ("guardrail_in", "retrieve", "generate", "guardrail_out")
 app = typer.Typer(help="ragbus: question answering with citations over Kafka.", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -25,18 +26,10 @@ TENANT = typer.Option("acme", help="Tenant the documents or the question belong 
 def up(partitions: int = typer.Option(3, help="Partitions per topic.")) -> None:
     """Start the local stack: Tansu broker, Chroma server and the five services (no Docker needed)."""
     stack = LocalStack(StackConfig(partitions=partitions))
-    try:
-        stack.up(progress=lambda message: console.print(f"[green]✓[/] {message}"))
-    except Exception:
-        stack.down()
-        raise
+    if not ensure_up(stack, progress=lambda message: console.print(f"[green]✓[/] {message}")):
+        console.print("The stack is already up.")
+        return
     console.print(f"Stack is up. Logs in {stack.config.run_dir / 'logs'}; stop it with `ragbus down`.")
-
-
-def stack_is_up(stack: LocalStack) -> bool:
-    from libs.devstack.processes import http_ok
-
-    return all(http_ok(stack.readiness_url(name)) for name in stack.services)
 
 
 @app.command()
@@ -45,9 +38,7 @@ def demo(keep: bool = typer.Option(True, help="Leave the stack running afterward
     from libs.client.demo import run_demo
 
     stack = LocalStack(StackConfig())
-    started = not stack_is_up(stack)
-    if started:
-        up(partitions=3)
+    started = ensure_up(stack, progress=lambda message: console.print(f"[green]✓[/] {message}"))
     try:
         asyncio.run(run_demo(stack.config.bootstrap_servers, console, print_answer))
     finally:
@@ -140,6 +131,9 @@ def migrate(database_url: str = typer.Option("postgresql://postgres@127.0.0.1:54
             await connection.close()
 
     console.print(f"applied: {', '.join(asyncio.run(run())) or 'nothing pending'}")
+
+
+app.command("eval")(eval_command)
 
 
 if __name__ == "__main__":

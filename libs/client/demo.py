@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from libs.client.documents import read_documents
+from libs.client.documents import read_corpus
 from libs.client.rag_client import RagClient
 from libs.contracts.questions import AnswerCompleted
 
@@ -15,8 +15,7 @@ QUESTIONS = Path("data/demo-questions.json")
 
 
 async def run_demo(bootstrap: str, console: Console, print_answer) -> list[AnswerCompleted]:
-    documents = [doc for tenant_dir in sorted(p for p in CORPUS.iterdir() if p.is_dir())
-                 for doc in read_documents(tenant_dir, tenant_dir.name)]
+    documents = read_corpus(CORPUS)
     questions = json.loads(QUESTIONS.read_text())
     async with RagClient(bootstrap) as rag:
         with console.status(f"ingesting {len(documents)} documents of {CORPUS}"):

@@ -31,3 +31,9 @@ def read_documents(path: Path, tenant: str) -> Iterator[SubmitDocument]:
             source=str(file),
             text=file.read_text(encoding="utf-8"),
         )
+
+
+def read_corpus(corpus: Path) -> list[SubmitDocument]:
+    """Every document of a corpus laid out as one folder per tenant (`<corpus>/<tenant>/...`)."""
+    return [doc for tenant_dir in sorted(p for p in corpus.iterdir() if p.is_dir())
+            for doc in read_documents(tenant_dir, tenant_dir.name)]

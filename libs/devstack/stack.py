@@ -76,8 +76,12 @@ class LocalStack:
             wait_until(lambda: http_ok(self.readiness_url(name)), 90, name, service)
             progress(f"{name} ready on {self.readiness_url(name)}")
 
-    def restart_service(self, name: str) -> None:
-        self.services[name].start()
+    def restart_service(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Start the service again (after a crash or a stop), optionally with a different environment."""
+        service = self.services[name]
+        service.stop()
+        service.env = {**self.config.service_env(name), **(env or {})}
+        service.start()
         wait_until(lambda: http_ok(self.readiness_url(name)), 90, name, self.services[name])
 
     def down(self) -> None:
@@ -85,3 +89,15 @@ class LocalStack:
             service.stop()
         self.chroma.stop()
         self.broker.stop()
+
+
+def ensure_up(stack: LocalStack, progress=lambda message: None) -> bool:
+    """Start the stack unless every service already answers ready; True when this call started it."""
+    if all(http_ok(stack.readiness_url(name)) for name in stack.services):
+        return False
+    try:
+        stack.up(progress)
+    except Exception:
+        stack.down()
+        raise
+    return True

@@ -30,11 +30,13 @@ class ExtractiveGenerator:
         best = sorted((c for c in candidates if c[0] >= self._min_overlap), key=lambda c: -c[0])[: self._max_sentences]
         if not best:
             return Draft(answer="", citations=[], model=MODEL_NAME)
-        cited: dict[str, int] = {}
-        citations, parts = [], []
+        numbers: dict[str, int] = {}
+        quotes: dict[str, list[str]] = {}
+        parts = []
         for _, sentence, chunk in best:
-            if chunk.chunk_id not in cited:
-                cited[chunk.chunk_id] = len(citations) + 1
-                citations.append(cite(chunk, sentence))
-            parts.append(f"{sentence} [{cited[chunk.chunk_id]}]")
+            numbers.setdefault(chunk.chunk_id, len(numbers) + 1)
+            quotes.setdefault(chunk.chunk_id, []).append(sentence)
+            parts.append(f"{sentence} [{numbers[chunk.chunk_id]}]")
+        by_id = {chunk.chunk_id: chunk for chunk in chunks}
+        citations = [cite(by_id[chunk_id], " ".join(quotes[chunk_id])) for chunk_id in numbers]
         return Draft(answer=" ".join(parts), citations=citations, model=MODEL_NAME)

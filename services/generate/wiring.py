@@ -7,7 +7,7 @@ from services.generate.settings import GenerateSettings
 
 def build_generator(settings: GenerateSettings) -> Generator:
     if settings.anthropic_api_key is None:
-        return ExtractiveGenerator()
+        return ExtractiveGenerator(settings.extractive_max_sentences, settings.extractive_min_overlap)
     from anthropic import AsyncAnthropic
 
     from libs.models.anthropic_generator import AnthropicGenerator

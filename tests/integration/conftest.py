@@ -19,7 +19,8 @@ def stack(tmp_path_factory):
         chroma_port=free_port(),
         health_ports={name: free_port() for name in SERVICES},
         database_url=DATABASE_URL,
-        extra_env={"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "300", "EVAL_SAMPLE_RATE": "1.0"},
+        extra_env={"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "300", "EVAL_SAMPLE_RATE": "0.5",
+                   "EVAL_DRIFT_WINDOW": "10", "EVAL_DRIFT_BASELINE_WINDOW": "10", "EVAL_DRIFT_MAX_DROP": "0.2"},
     )
     local = LocalStack(config)
     try:

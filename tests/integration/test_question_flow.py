@@ -14,6 +14,7 @@ from libs.contracts.documents import SubmitDocument
 from libs.contracts.envelope import new_id
 from libs.contracts.evaluation import DeadLetter
 from libs.devstack.processes import http_ok
+from libs.platform.sampling import is_sampled
 from libs.testing.support import find_record
 
 pytestmark = pytest.mark.integration
@@ -85,7 +86,7 @@ async def test_malformed_message_is_dead_lettered_and_the_next_is_answered(stack
 
 async def test_oversized_question_is_blocked_without_reaching_the_model(stack, tenant):
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        answer = await rag.ask("why " * 2000, tenant, timeout_s=30)
+        answer = await rag.ask("why " * 5000, tenant, timeout_s=30)
     assert answer.status == "blocked"
     assert answer.reason == "question_length_exceeded"
     assert "generate" not in answer.stage_ms
@@ -102,7 +103,8 @@ async def test_question_without_supporting_documents_is_abstained(stack, tenant)
 async def test_answers_are_logged_and_scored_in_postgres(stack, tenant):
     async with RagClient(stack.config.bootstrap_servers) as rag:
         await ingest(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
-        answer = await rag.ask("What is the hotel cap per night?", tenant, timeout_s=30)
+        sampled_id = next(rid for rid in (new_id() for _ in range(1000)) if is_sampled(rid, 0.5))
+        answer = await rag.ask("What is the hotel cap per night?", tenant, timeout_s=30, request_id=sampled_id)
     connection = await asyncpg.connect(stack.config.database_url)
     try:
         logged = await connection.fetchrow("SELECT question FROM requests WHERE request_id = $1", answer.request_id)

@@ -1,0 +1,55 @@
+"""Runs the evaluation set through the real pipeline (broker and services), not in-process."""
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from libs.client.documents import read_corpus
+from libs.client.rag_client import RagClient
+from libs.contracts.envelope import new_id, utcnow
+from libs.evaluation import summary
+from libs.evaluation.cases import EvalCase, eval_version
+from libs.evaluation.judges import Judge
+from libs.evaluation.scoring import CaseResult, score_case
+
+CORPUS = Path("data/corpus")
+
+
+async def ingest_corpus(rag: RagClient, corpus: Path) -> int:
+    documents = read_corpus(corpus)
+    await asyncio.gather(*(rag.ingest(doc) for doc in documents))
+    return len(documents)
+
+
+async def run_case(rag: RagClient, case: EvalCase, judge: Judge, run_id: str, timeout_s: float) -> CaseResult:
+    started = time.perf_counter()
+    answer = await rag.ask(case.question, case.tenant, timeout_s=timeout_s, request_id=f"eval-{run_id}-{case.id}")
+    latency_ms = (time.perf_counter() - started) * 1000
+    judged = {score.metric: score.value for score in await judge.score(answer)}
+    return score_case(case, answer, latency_ms, judged)
+
+
+async def run_eval(
+    bootstrap: str, cases: list[EvalCase], judge: Judge, *, corpus: Path = CORPUS, timeout_s: float = 30.0,
+    progress: Callable[[CaseResult], None] = lambda result: None,
+) -> dict:
+    run_id = new_id()[:12]
+    started_at = utcnow()
+    async with RagClient(bootstrap) as rag:
+        documents = await ingest_corpus(rag, corpus)
+        results = []
+        for case in cases:  # one at a time, so latency is the pipeline's, not queueing behind other cases
+            results.append(await run_case(rag, case, judge, run_id, timeout_s))
+            progress(results[-1])
+    return {
+        "run": {
+            "id": run_id, "started_at": started_at.isoformat(), "eval_version": eval_version(), "cases": len(cases),
+            "documents": documents, "judge": {"name": judge.name, "version": judge.version, "prompt": judge.prompt},
+            "generators": sorted({r.answer.model for r in results if r.answer.model}),
+        },
+        "metrics": {**summary.quality(results), **summary.latency_and_cost(results)},
+        "latency_ms": summary.latency_series(results),
+        "by_category": summary.by_category(results),
+        "cases": summary.case_rows(results),
+    }
