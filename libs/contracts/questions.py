@@ -65,6 +65,8 @@ class RetrievedChunk(BaseModel):
     source: str
     text: str
     score: float
+    dense_rank: int | None = Field(default=None, description="1-based rank in the vector search, if found there.")
+    lexical_rank: int | None = Field(default=None, description="1-based rank in the BM25 search, if found there.")
 
 
 class ContextRetrieved(Envelope):
@@ -88,6 +90,20 @@ class TokenUsage(BaseModel):
     output_tokens: int = 0
 
 
+class GenerationInfo(BaseModel):
+    """How the draft was produced: which rung of the fallback ladder, why, and what the budget dropped."""
+
+    model_config = ConfigDict(frozen=True)
+    rung: str = Field(description="Ladder rung that served the draft, e.g. primary, secondary, offline.")
+    reason: str = Field(default="", description="Why a lower rung served it (breaker open, API error...).")
+    cache_hit: bool = False
+    prompt_variant: str = "default"
+    context_tokens: int = 0
+    token_counter: str = Field(default="", description="How tokens were counted (which local estimate).")
+    dropped_chunk_ids: list[str] = Field(default_factory=list, description="Chunks the context budget left out.")
+    attempts: int = 1
+
+
 class AnswerDrafted(Envelope):
     """The generator's draft, not yet checked (rag.answer-drafted.v1)."""
 
@@ -98,6 +114,7 @@ class AnswerDrafted(Envelope):
     model: str
     usage: TokenUsage = Field(default_factory=TokenUsage)
     cost_usd: float = 0.0
+    generation: GenerationInfo | None = None
 
 
 class RetrievedRef(BaseModel):
@@ -132,6 +149,8 @@ class AnswerCompleted(Envelope):
     stage_ms: dict[str, float] = Field(default_factory=dict)
     total_ms: float = 0.0
     checks: list[CheckResult] = Field(default_factory=list)
+    generation: GenerationInfo | None = None
+    warnings: list[str] = Field(default_factory=list, description="Things the reader should know, e.g. conflicting sources.")
     retrieved: list[RetrievedRef] = Field(default_factory=list, description="Retrieved chunks, best first.")
     context_text: str = Field(default="", description="The retrieved text the answer was drafted from.")
     trace_id: str = ""

@@ -80,6 +80,7 @@ def decide_output(draft: AnswerDrafted) -> AnswerCompleted:
         "model": draft.model,
         "usage": draft.usage,
         "cost_usd": draft.cost_usd,
+        "generation": draft.generation,
         "retrieved": [RetrievedRef(document_id=c.document_id, chunk_id=c.chunk_id, score=c.score) for c in draft.chunks],
         "context_text": "\n\n".join(c.text for c in draft.chunks),
     }
