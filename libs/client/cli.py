@@ -20,12 +20,15 @@ app = typer.Typer(help="ragbus: question answering with citations over Kafka.", 
 console = Console()
 BOOTSTRAP = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers.")
 TENANT = typer.Option("acme", help="Tenant the documents or the question belong to.")
+RUN_DIR = typer.Option(Path(".ragbus"), help="Folder of the local stack's PID files, logs, traces and Chroma data.")
+PORT_BASE = typer.Option(None, help="Run a second stack: broker on this port, Chroma +1, services +2..+6.")
 
 
 @app.command()
-def up(partitions: int = typer.Option(3, help="Partitions per topic.")) -> None:
+def up(partitions: int = typer.Option(3, help="Partitions per topic."), run_dir: Path = RUN_DIR,
+       port_base: int | None = PORT_BASE) -> None:
     """Start the local stack: Tansu broker, Chroma server and the five services (no Docker needed)."""
-    stack = LocalStack(StackConfig(partitions=partitions))
+    stack = LocalStack(StackConfig.at(run_dir, port_base, partitions=partitions))
     if not ensure_up(stack, progress=lambda message: console.print(f"[green]✓[/] {message}")):
         console.print("The stack is already up.")
         return
@@ -43,15 +46,15 @@ def demo(keep: bool = typer.Option(True, help="Leave the stack running afterward
         asyncio.run(run_demo(stack.config.bootstrap_servers, console, print_answer))
     finally:
         if started and not keep:
-            down()
+            stack.down()
     if keep:
         console.print("The stack is still running: try `ragbus ask \"...\" --tenant acme`; stop it with `ragbus down`.")
 
 
 @app.command()
-def down() -> None:
+def down(run_dir: Path = RUN_DIR) -> None:
     """Stop the local stack started by `ragbus up` (by PID files)."""
-    LocalStack(StackConfig()).down()
+    LocalStack(StackConfig.at(run_dir)).down()
     console.print("Stack stopped.")
 
 

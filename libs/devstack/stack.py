@@ -21,6 +21,14 @@ class StackConfig:
     partitions: int = 3
     extra_env: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def at(cls, run_dir: Path, port_base: int | None = None, **options) -> "StackConfig":
+        """A stack in its own folder; with a port base, broker = base, Chroma = base+1, services base+2.. base+6."""
+        if port_base is None:
+            return cls(run_dir=run_dir, **options)
+        health = {name: port_base + 2 + n for n, name in enumerate(SERVICES)}
+        return cls(run_dir=run_dir, kafka_port=port_base, chroma_port=port_base + 1, health_ports=health, **options)
+
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
