@@ -86,9 +86,16 @@ async def _ingest_one(rag: RagClient, doc, timeout: float, progress: Progress, t
 @app.command()
 def ask(question: str, tenant: str = TENANT, bootstrap: str = BOOTSTRAP,
         timeout: float = typer.Option(30.0, help="Seconds to wait for the answer."),
-        as_json: bool = typer.Option(False, "--json", help="Print the whole answer event as JSON.")) -> None:
-    """Ask a question and print the answer with its citations."""
-    answer = asyncio.run(_ask(question, tenant, bootstrap, timeout))
+        as_json: bool = typer.Option(False, "--json", help="Print the whole answer event as JSON."),
+        run_dir: Path = RUN_DIR) -> None:
+    """Ask a question and print the answer with its citations (`ragbus trace <request id>` shows its spans)."""
+    from libs.platform.telemetry import configure_tracing
+
+    provider = configure_tracing("ragbus-cli", StackConfig.at(run_dir).trace_file, None)
+    try:
+        answer = asyncio.run(_ask(question, tenant, bootstrap, timeout))
+    finally:
+        provider.shutdown()
     if as_json:
         print(answer.model_dump_json(indent=2))
     else:
@@ -107,7 +114,21 @@ def print_answer(answer: AnswerCompleted) -> None:
     for n, citation in enumerate(answer.citations, start=1):
         console.print(f"  [{n}] {citation.document_id} · {citation.chunk_id} · {citation.source}")
     stages = ", ".join(f"{stage} {answer.stage_ms[stage]:.0f} ms" for stage in PIPELINE_ORDER if stage in answer.stage_ms)
-    console.print(f"  model {answer.model or '-'} · total {answer.total_ms:.0f} ms ({stages}) · trace {answer.trace_id}\n")
+    console.print(f"  model {answer.model or '-'} · total {answer.total_ms:.0f} ms ({stages})")
+    console.print(f"  request {answer.request_id} · trace {answer.trace_id}\n")
+
+
+@app.command()
+def trace(request_id: str = typer.Argument(..., help="A request id or a trace id."), run_dir: Path = RUN_DIR) -> None:
+    """Show one request's spans across every service as a tree (from the local stack's trace file)."""
+    from libs.client.trace_view import render_tree, service_edges, spans_of
+
+    spans = spans_of(StackConfig.at(run_dir).trace_file, request_id)
+    if not spans:
+        console.print(f"no spans for {request_id} in {StackConfig.at(run_dir).trace_file} (spans are flushed every 0.5 s)")
+        raise typer.Exit(code=1)
+    console.print(render_tree(spans))
+    console.print("hops: " + " → ".join(dict.fromkeys(f"{a}→{b}" for a, b in service_edges(spans))))
 
 
 @app.command()

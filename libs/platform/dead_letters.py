@@ -8,6 +8,7 @@ from faststream.kafka.message import KafkaMessage
 
 from libs.contracts.evaluation import DeadLetter
 from libs.contracts.topics import DEAD_LETTERED
+from libs.platform.metrics import MESSAGES_DEAD_LETTERED, counter
 
 log = structlog.get_logger(__name__)
 
@@ -42,3 +43,4 @@ class DeadLetterPublisher:
             error=letter.error[:300],
         )
         await self._publisher.publish(letter, key=(letter.original_key or letter.event_id).encode())
+        counter(MESSAGES_DEAD_LETTERED).add(1, {"group": consumer_group, "reason": reason})

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
+import prometheus_client
 import uvicorn
 from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
 from faststream.kafka import KafkaBroker
@@ -10,7 +11,7 @@ from faststream.specification import AsyncAPI
 
 from libs.platform.logging import configure_logging
 from libs.platform.settings import ServiceSettings
-from libs.platform.telemetry import configure_tracing
+from libs.platform.telemetry import configure_metrics, configure_tracing
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -28,7 +29,11 @@ def build_app(
 ) -> AsgiFastStream:
     return AsgiFastStream(
         broker,
-        asgi_routes=[("/healthz", liveness), ("/readyz", make_ping_asgi(broker, timeout=3.0, include_in_schema=False))],
+        asgi_routes=[
+            ("/healthz", liveness),
+            ("/readyz", make_ping_asgi(broker, timeout=3.0, include_in_schema=False)),
+            ("/metrics", prometheus_client.make_asgi_app()),
+        ],
         on_startup=on_startup,
         after_shutdown=on_shutdown,
         specification=AsyncAPI(title=f"ragbus {service}", version="1.0.0"),
@@ -40,6 +45,7 @@ def serve(service: str, settings: ServiceSettings, app_factory: Callable[[], Asg
     """Entry point of a service process: logging and tracing once, then the app until SIGTERM."""
     configure_logging(service, settings.log_level)
     provider = configure_tracing(service, settings.trace_file, settings.otel_exporter_otlp_endpoint)
+    configure_metrics(service)
     config = uvicorn.Config(
         app_factory(), host=settings.health_host, port=settings.health_port, log_level="warning", lifespan="on"
     )

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import structlog
+from opentelemetry import trace
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -15,7 +16,9 @@ from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from libs.platform.dead_letters import DeadLetterPublisher
+from libs.platform.metrics import STAGE_DURATION, histogram
 from libs.platform.settings import KafkaSettings
+from libs.platform.timing import Stopwatch
 
 Event = TypeVar("Event", bound=BaseModel)
 log = structlog.get_logger(__name__)
@@ -52,21 +55,28 @@ def register_stage(
     attempts: int = 3,
 ) -> None:
     async def consume(msg: KafkaMessage) -> None:
+        watch = Stopwatch()
+        outcome = "processed"
         try:
             event = event_type.model_validate_json(msg.body)
         except ValidationError as error:
-            await dead_letters.send(msg, group, reason="invalid_message", error=str(error))
+            outcome = "invalid_message"
+            await dead_letters.send(msg, group, reason=outcome, error=str(error))
             return
         structlog.contextvars.bind_contextvars(request_id=event.request_id, tenant=event.tenant)
+        trace.get_current_span().set_attributes({"ragbus.request_id": event.request_id, "ragbus.tenant": event.tenant})
         try:
             await _handle_with_retries(handle, event, attempts)
         except Unprocessable as error:
+            outcome = error.reason
             await dead_letters.send(msg, group, reason=error.reason, error=str(error))
         except Exception as error:  # the message is parked, the consumer keeps going
+            outcome = "processing_failed"
             log.exception("processing failed after retries", topic=topic)
-            await dead_letters.send(msg, group, reason="processing_failed", error=repr(error))
+            await dead_letters.send(msg, group, reason=outcome, error=repr(error))
         finally:
             structlog.contextvars.unbind_contextvars("request_id", "tenant")
+            histogram(STAGE_DURATION).record(watch.elapsed_ms(), {"group": group, "topic": topic, "outcome": outcome})
 
     consume.__name__ = f"{group}_consumes_{topic.replace('.', '_').replace('-', '_')}"
     broker.subscriber(topic, title=f"{group}:{topic}", description=event_type.__doc__, **subscriber_options(kafka, group))(

@@ -5,7 +5,8 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -58,6 +59,15 @@ def configure_tracing(service: str, trace_file: Path | None, otlp_endpoint: str 
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint, insecure=True)))
     trace.set_tracer_provider(provider)
+    return provider
+
+
+def configure_metrics(service: str) -> MeterProvider:
+    """Metrics for Prometheus scraping: the reader registers with prometheus_client's default registry."""
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+
+    provider = MeterProvider(resource=Resource.create({"service.name": service}), metric_readers=[PrometheusMetricReader()])
+    metrics.set_meter_provider(provider)
     return provider
 
 
