@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from libs.devstack.broker import port_open, start_broker, tansu_process
+from libs.devstack.postgres import embedded_process, reachable, start_embedded
 from libs.devstack.processes import ManagedProcess, http_ok, python_module, wait_until
 
 SERVICES = ("ingest", "retrieve", "generate", "guardrail", "evaluate")
@@ -70,6 +71,7 @@ class LocalStack:
 
     def up(self, progress=lambda message: None) -> None:
         self.config.run_dir.mkdir(parents=True, exist_ok=True)
+        self._ensure_database(progress)
         progress(f"broker on {self.config.bootstrap_servers}")
         self.broker = start_broker(self.config.kafka_port, self.config.run_dir, self.config.partitions)
         progress(f"chroma on 127.0.0.1:{self.config.chroma_port}")
@@ -84,6 +86,14 @@ class LocalStack:
             wait_until(lambda: http_ok(self.readiness_url(name)), 90, name, service)
             progress(f"{name} ready on {self.readiness_url(name)}")
 
+    def _ensure_database(self, progress) -> None:
+        if reachable(self.config.database_url):
+            return
+        progress(f"no PostgreSQL at {self.config.database_url}: starting an embedded one in {self.config.run_dir}")
+        self.config.database_url = start_embedded(self.config.run_dir)
+        for name, service in self.services.items():
+            service.env = self.config.service_env(name)
+
     def restart_service(self, name: str, env: dict[str, str] | None = None) -> None:
         """Start the service again (after a crash or a stop), optionally with a different environment."""
         service = self.services[name]
@@ -97,6 +107,7 @@ class LocalStack:
             service.stop()
         self.chroma.stop()
         self.broker.stop()
+        embedded_process(self.config.run_dir).stop()
 
 
 def ensure_up(stack: LocalStack, progress=lambda message: None) -> bool:
