@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run up down test test-unit test-integration eval eval-baseline asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +15,9 @@ setup: $(VENV)/.installed  ## create the virtualenv with every dependency (broke
 
 run: setup  ## start broker, Chroma and the five services, ingest the sample corpus, ask the demo questions
 	$(RAGBUS) demo
+
+broker: setup  ## start the Tansu broker alone on 127.0.0.1:9092 with every topic (`ragbus broker stop`)
+	$(RAGBUS) broker start
 
 up: setup  ## start the local stack only
 	$(RAGBUS) up

@@ -119,6 +119,22 @@ def print_answer(answer: AnswerCompleted) -> None:
 
 
 @app.command()
+def broker(action: str = typer.Argument(..., help="start or stop"), port: int = typer.Option(9092, help="Listener port."),
+           partitions: int = typer.Option(3, help="Partitions per topic."), run_dir: Path = RUN_DIR) -> None:
+    """Start the Tansu broker alone (loopback, topics created idempotently) or stop it by PID."""
+    from libs.devstack.broker import start_broker, tansu_process
+
+    if action == "start":
+        start_broker(port, run_dir, partitions)
+        console.print(f"broker ready on 127.0.0.1:{port} with every ragbus topic; stop it with `ragbus broker stop`")
+    elif action == "stop":
+        tansu_process(port, run_dir).stop()
+        console.print("broker stopped")
+    else:
+        raise typer.BadParameter("action must be start or stop")
+
+
+@app.command()
 def trace(request_id: str = typer.Argument(..., help="A request id or a trace id."), run_dir: Path = RUN_DIR) -> None:
     """Show one request's spans across every service as a tree (from the local stack's trace file)."""
     from libs.client.trace_view import render_tree, service_edges, spans_of
