@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline bench asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,6 +39,9 @@ eval: setup  ## run the evaluation set through the local stack (started if neede
 
 eval-baseline: setup  ## record this run as eval/baseline.json (commit the diff with the change that caused it)
 	$(RAGBUS) eval --start-stack --update-baseline
+
+bench: setup  ## raw broker hop vs ragbus hop vs pipeline, throughput, CPU and memory; writes reports/bench/bench.json
+	$(PY) scripts/bench.py
 
 asyncapi: setup  ## regenerate docs/asyncapi/*.yaml from the services' code
 	$(PY) scripts/generate_asyncapi.py

@@ -1,0 +1,1 @@
+"""Benchmark building blocks (`make bench`): they print and write numbers, they never assert."""
