@@ -1,29 +1,40 @@
-"""Thin handler: sample by request id, score with the judge, store each score once, publish it."""
+"""Thin handler: sample by request id, score with the judge, store each score once, publish it, watch drift."""
 
+import asyncpg
 from faststream.kafka import KafkaBroker
 
 from libs.contracts import topics
-from libs.contracts.evaluation import AnswerScored
-from libs.contracts.questions import AnswerCompleted, AnswerStatus
+from libs.contracts.evaluation import AlertRaised, AnswerScored
+from libs.contracts.questions import AnswerCompleted
+from libs.evaluation.drift import DriftDetector
 from libs.evaluation.judges import Judge
-from libs.platform.sampling import is_sampled
-from libs.stores.scores import ScoreStore
+from libs.stores.scores import DriftAlertStore, ScoreStore
+from services.evaluate import service
 
 
 class EvaluateHandlers:
-    def __init__(self, broker: KafkaBroker, judge: Judge, sample_rate: float) -> None:
-        self.scores: ScoreStore | None = None  # opened at start-up
+    def __init__(self, broker: KafkaBroker, judge: Judge, sample_rate: float, detector: DriftDetector) -> None:
+        self.scores: ScoreStore | None = None  # set at start-up, once the pool is open
+        self.alerts: DriftAlertStore | None = None
         self._judge = judge
         self._sample_rate = sample_rate
+        self._detector = detector
         self._scored = broker.publisher(topics.ANSWER_SCORED, title="scored", schema=AnswerScored)
+        self._alerts = broker.publisher(topics.ALERT_RAISED, title="alerts", schema=AlertRaised)
+
+    def attach(self, pool: asyncpg.Pool) -> None:
+        self.scores = ScoreStore(pool)
+        self.alerts = DriftAlertStore(pool)
 
     async def on_answer(self, answer: AnswerCompleted) -> None:
-        if answer.status != AnswerStatus.OK or not is_sampled(answer.request_id, self._sample_rate):
+        if not service.should_score(answer, self._sample_rate):
             return
-        for score in await self._judge.score(answer):
-            if await self.scores.add(answer, score.metric, score.value, self._judge.name, self._judge.version):
-                event = AnswerScored(
-                    **answer.envelope_for_next(), metric=score.metric, value=score.value,
-                    judge=self._judge.name, judge_version=self._judge.version, variant=answer.variant,
-                )
-                await self._scored.publish(event, key=answer.request_id.encode())
+        scores = await service.record_scores(answer, self._judge, self.scores, self._publish_scored)
+        for series in service.measured_series(answer, scores, self._judge):
+            await service.check_drift(answer, series, self._detector, self.scores, self.alerts, self._publish_alert)
+
+    async def _publish_scored(self, event: AnswerScored) -> None:
+        await self._scored.publish(event, key=event.request_id.encode())
+
+    async def _publish_alert(self, event: AlertRaised) -> None:
+        await self._alerts.publish(event, key=event.request_id.encode())

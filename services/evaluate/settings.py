@@ -1,8 +1,19 @@
 from pydantic import Field
 
+from libs.evaluation.drift import DriftPolicy
 from libs.platform.settings import DatabaseSettings, ServiceSettings
 
 
 class EvaluateSettings(ServiceSettings, DatabaseSettings):
     health_port: int = Field(8085, description="Port of /healthz and /readyz.")
     eval_sample_rate: float = Field(0.1, ge=0.0, le=1.0, description="Share of answers scored, by request-id hash.")
+    eval_drift_window: int = Field(50, ge=1, description="Most recent measured scores whose mean is checked for drift.")
+    eval_drift_baseline_window: int = Field(
+        200, ge=1, description="Measured scores before the recent window whose mean is the baseline."
+    )
+    eval_drift_max_drop: float = Field(
+        0.15, gt=0.0, le=1.0, description="Alert when the recent mean is lower than the baseline by more than this."
+    )
+
+    def drift_policy(self) -> DriftPolicy:
+        return DriftPolicy(self.eval_drift_window, self.eval_drift_baseline_window, self.eval_drift_max_drop)
