@@ -30,6 +30,7 @@ class RagClient:
         self._waiting: dict[str, asyncio.Future[AnswerCompleted]] = {}
         self._waiting_ingest: dict[str, asyncio.Future[DocumentIngested]] = {}
         self._delivered: set[str] = set()
+        self.duplicates_dropped = 0
         self._unclaimed: asyncio.Queue[AnswerCompleted] = asyncio.Queue()
         self._reader: asyncio.Task | None = None
 
@@ -114,6 +115,7 @@ class RagClient:
             except ValueError:
                 continue  # not an answer: nothing this client can hand over
             if answer.request_id in self._delivered:
+                self.duplicates_dropped += 1  # at-least-once underneath: a redelivered final answer
                 continue
             self._delivered.add(answer.request_id)
             future = self._waiting.get(answer.request_id)
