@@ -1,4 +1,7 @@
-"""App factory of the generate service."""
+"""App factory of the generate service: nothing connects until the app starts.
+
+With an API key the cost ledger needs PostgreSQL (opened, and migrated, at start-up); offline it does not.
+"""
 
 from faststream.asgi import AsgiFastStream
 
@@ -8,9 +11,11 @@ from libs.platform.broker import create_broker
 from libs.platform.dead_letters import DeadLetterPublisher
 from libs.platform.service_app import build_app
 from libs.platform.stage import register_stage
+from libs.stores.cost_ledger import PostgresCostLedger
+from libs.stores.postgres import DatabaseLifecycle
 from services.generate.handlers import GenerateHandlers
 from services.generate.settings import GenerateSettings
-from services.generate.wiring import build_generator
+from services.generate.wiring import build_deps
 
 SERVICE = "generate"
 
@@ -18,9 +23,12 @@ SERVICE = "generate"
 def create_app(settings: GenerateSettings | None = None) -> AsgiFastStream:
     settings = settings or GenerateSettings()
     broker = create_broker(settings.kafka, SERVICE)
-    handlers = GenerateHandlers(broker, build_generator(settings))
+    handlers = GenerateHandlers(broker, build_deps(settings))
     register_stage(
         broker, topic=topics.CONTEXT_RETRIEVED, group=SERVICE, event_type=ContextRetrieved, handle=handlers.on_context,
         kafka=settings.kafka, dead_letters=DeadLetterPublisher(broker), attempts=settings.handler_attempts,
     )
-    return build_app(SERVICE, broker)
+    if not handlers.deps.rungs:
+        return build_app(SERVICE, broker)
+    database = DatabaseLifecycle(settings.database_url, lambda pool: setattr(handlers.deps, "ledger", PostgresCostLedger(pool)))
+    return build_app(SERVICE, broker, on_startup=[database.open], on_shutdown=[database.close])

@@ -1,21 +1,47 @@
-"""Chooses the generator from settings: Claude when a key is set, otherwise the offline extractive one."""
+"""Builds the generate service's dependencies from settings: offline only without a key, else the ladder."""
 
+from libs.models.breakers import BreakerBoard, observe_breakers
+from libs.models.context_budget import CharRatioCounter, ContextLimits
+from libs.models.draft_cache import TtlLruCache
 from libs.models.extractive import ExtractiveGenerator
-from libs.models.generation import Generator
+from services.generate.costs import TenantBudgets
+from services.generate.ladder import ModelRung, RetryPolicy, TimePolicy
+from services.generate.service import GenerateDeps
 from services.generate.settings import GenerateSettings
 
+RUNG_NAMES = ("primary", "secondary")
 
-def build_generator(settings: GenerateSettings) -> Generator:
+
+def build_deps(settings: GenerateSettings, board: BreakerBoard | None = None) -> GenerateDeps:
+    return GenerateDeps(
+        offline=ExtractiveGenerator(settings.extractive_max_sentences, settings.extractive_min_overlap),
+        counter=CharRatioCounter(settings.chars_per_token),
+        limits=ContextLimits(settings.context_window_tokens, settings.max_output_tokens, settings.duplicate_similarity),
+        cache=TtlLruCache(settings.cache_max_entries, settings.cache_ttl_s),
+        rungs=build_rungs(settings, board or BreakerBoard(settings.breaker_fail_max, settings.breaker_reset_timeout_s)),
+        retry=RetryPolicy(
+            max_attempts=settings.anthropic_max_retries + 1, attempt_timeout_s=settings.anthropic_timeout_s,
+            backoff_initial_s=settings.retry_initial_backoff_s, backoff_max_s=settings.retry_max_backoff_s,
+        ),
+        timing=TimePolicy(settings.deadline_reserve_s, settings.rung_time_share),
+        budgets=TenantBudgets(settings.tenant_daily_budget_usd, settings.tenant_budgets_usd, settings.ledger_timeout_s),
+    )
+
+
+def build_rungs(settings: GenerateSettings, board: BreakerBoard) -> list[ModelRung]:
     if settings.anthropic_api_key is None:
-        return ExtractiveGenerator(settings.extractive_max_sentences, settings.extractive_min_overlap)
+        return []
     from anthropic import AsyncAnthropic
 
     from libs.models.anthropic_generator import AnthropicGenerator
 
     client = AsyncAnthropic(
-        api_key=settings.anthropic_api_key.get_secret_value(),
-        base_url=settings.anthropic_base_url,
-        timeout=settings.anthropic_timeout_s,
-        max_retries=settings.anthropic_max_retries,
+        api_key=settings.anthropic_api_key.get_secret_value(), base_url=settings.anthropic_base_url,
+        timeout=settings.anthropic_timeout_s, max_retries=0,  # retries are the ladder's (tenacity), see ADR 0006
     )
-    return AnthropicGenerator(client, settings.anthropic_model)
+    models = [m for m in (settings.anthropic_model, settings.anthropic_fallback_model) if m]
+    observe_breakers(board)
+    return [
+        ModelRung(name, AnthropicGenerator(client, model, settings.max_output_tokens), board.breaker(model))
+        for name, model in zip(RUNG_NAMES, models)
+    ]

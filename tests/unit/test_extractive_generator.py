@@ -23,3 +23,15 @@ def test_no_overlap_means_no_answer_rather_than_an_invented_one():
     draft = ExtractiveGenerator().answer("Who founded the company?", chunks)
     assert draft.answer == ""
     assert draft.citations == []
+
+
+def test_as_the_last_rung_it_answers_nothing_rather_than_failing_without_chunks():
+    draft = ExtractiveGenerator().answer("What is the hotel cap per night?", [])
+    assert (draft.answer, draft.citations, draft.cost_usd) == ("", [], 0.0)
+
+
+def test_it_quotes_only_text_it_was_given_so_a_cut_chunk_cannot_leak_its_cut_part():
+    full = chunk("travel#1", "Trains are second class. Hotel stays are capped at 180 EUR per night.")
+    cut = full.model_copy(update={"text": "Trains are second class."})
+    assert ExtractiveGenerator().answer("What is the hotel cap per night?", [cut]).answer == ""
+    assert "180 EUR" in ExtractiveGenerator().answer("What is the hotel cap per night?", [full]).answer
