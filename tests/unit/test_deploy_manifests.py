@@ -353,7 +353,7 @@ def test_secrets_are_referenced_with_the_agreed_keys() -> None:
         assert ref["key"] == key, env_name
         assert ref.get("optional", False) is optional, env_name
     deployments = objects_of("Deployment")
-    for name in ("guardrail", "evaluate"):
+    for name in ("guardrail", "evaluate", "generate"):
         names = {e["name"] for e in the_container(deployments[name]).get("env", []) if "valueFrom" in e}
         assert "DATABASE_URL" in names, name
     generate_env = {e["name"] for e in the_container(deployments["generate"]).get("env", [])}
