@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline bench chaos asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline bench bench-guardrails bench-generation chaos asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,6 +42,12 @@ eval-baseline: setup  ## record this run as eval/baseline.json (commit the diff 
 
 bench: setup  ## raw broker hop vs ragbus hop vs pipeline, throughput, CPU and memory; writes reports/bench/bench.json
 	$(PY) scripts/bench.py
+
+bench-guardrails: setup  ## injection/PII detector precision and recall on labelled sets, latency per check
+	$(PY) scripts/bench_guardrails.py
+
+bench-generation: setup  ## latency and cost per fallback-ladder rung against the fake model server
+	$(PY) scripts/bench_generation.py
 
 chaos: setup  ## 500 questions while each service is SIGKILLed and restarted: sent, answered, lost, duplicates, p99 delay
 	$(PY) scripts/chaos.py

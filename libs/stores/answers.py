@@ -1,7 +1,5 @@
 """The request log and the one final answer per request, keyed by request id."""
 
-import json
-
 import asyncpg
 
 from libs.contracts.questions import AnswerCompleted, AskQuestion
@@ -11,11 +9,12 @@ class AnswerLog:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def record_question(self, ask: AskQuestion) -> None:
+    async def record_question(self, ask: AskQuestion, question: str) -> None:
+        """Log the request with `question` as screened by the guardrail (PII redacted), never the raw text."""
         await self._pool.execute(
             """INSERT INTO requests (request_id, tenant, question, variant, reply_to, asked_at)
                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING""",
-            ask.request_id, ask.tenant, ask.question, ask.variant, ask.reply_to, ask.occurred_at,
+            ask.request_id, ask.tenant, question, ask.variant, ask.reply_to, ask.occurred_at,
         )
 
     async def finalise(self, answer: AnswerCompleted) -> AnswerCompleted:

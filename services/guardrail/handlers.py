@@ -1,14 +1,19 @@
-"""Thin handlers: call the guardrail decisions, store the final answer once, publish it."""
+"""Thin handlers: run the guardrail stages off the event loop, store the final answer once, publish it."""
+
+import asyncio
 
 import structlog
 from faststream.kafka import KafkaBroker
 
 from libs.contracts import topics
-from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, AskQuestion, QuestionScreened
-from libs.platform.telemetry import current_trace_id
+from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, AskQuestion, QuestionScreened, RequestState
+from libs.platform.telemetry import current_trace_id, tracer
 from libs.platform.timing import Stopwatch
 from libs.stores.answers import AnswerLog
 from services.guardrail import service
+from services.guardrail.guards import Guards
+from services.guardrail.input_stage import screen_question
+from services.guardrail.output_stage import decide_output
 from services.guardrail.settings import GuardrailSettings
 
 log = structlog.get_logger(__name__)
@@ -19,33 +24,34 @@ class GuardrailHandlers:
         self._broker = broker
         self._settings = settings
         self.answer_log: AnswerLog | None = None  # set at start-up, once the pool is open
+        self.guards: Guards | None = None  # loaded at start-up (spaCy and the classifiers take seconds)
         self._screened = broker.publisher(topics.QUESTION_SCREENED, title="screened", schema=QuestionScreened)
         self._completed = broker.publisher(topics.ANSWER_COMPLETED, title="completed", schema=AnswerCompleted)
 
     async def on_question(self, ask: AskQuestion) -> None:
         watch = Stopwatch()
-        state = service.initial_state(ask)
-        await self.answer_log.record_question(ask)
-        if state.expired():
-            expired = service.final_answer(ask.request_id, ask.tenant, state, AnswerStatus.EXPIRED,
-                                           service.EXPIRED_MESSAGE, "deadline_passed")
-            await self._finish(expired, ask.reply_to)
-            return
-        checks = service.screen_question(ask, self._settings.max_question_chars)
-        state = state.with_stage("guardrail_in", watch.elapsed_ms(), checks)
-        failed = [c.check for c in checks if not c.passed]
-        if failed:
-            reason = f"{failed[0]}_exceeded"
-            blocked = service.final_answer(ask.request_id, ask.tenant, state, AnswerStatus.BLOCKED,
-                                           service.BLOCKED_MESSAGE.format(reason=reason), reason)
-            await self._finish(blocked, ask.reply_to)
+        with tracer().start_as_current_span("guardrail.screen_question") as span:
+            screening = await asyncio.to_thread(screen_question, ask.question, ask.tenant, self.guards, self._settings)
+            span.set_attributes(service.span_attributes(screening.checks, screening.blocked_reason))
+        await self.answer_log.record_question(ask, screening.stored_question)
+        state = service.initial_state(ask, screening.question).with_stage("guardrail_in", watch.elapsed_ms(), screening.checks)
+        if state.expired() or screening.blocked_reason:
+            await self._finish(self._refusal(ask, state, screening.blocked_reason), ask.reply_to)
             return
         screened = QuestionScreened(**ask.envelope_for_next(), state=state)
         await self._screened.publish(screened, key=ask.request_id.encode())
 
+    def _refusal(self, ask: AskQuestion, state: RequestState, blocked_reason: str) -> AnswerCompleted:
+        if state.expired():
+            return service.final_answer(ask.request_id, ask.tenant, state, AnswerStatus.EXPIRED, service.EXPIRED_MESSAGE, "deadline_passed")
+        message = service.BLOCKED_MESSAGE.format(reason=blocked_reason)
+        return service.final_answer(ask.request_id, ask.tenant, state, AnswerStatus.BLOCKED, message, blocked_reason)
+
     async def on_draft(self, draft: AnswerDrafted) -> None:
         watch = Stopwatch()
-        answer = service.decide_output(draft)
+        with tracer().start_as_current_span("guardrail.check_answer") as span:
+            answer = await asyncio.to_thread(decide_output, draft, self.guards, self._settings)
+            span.set_attributes(service.span_attributes(answer.checks, answer.reason))
         stage_ms = {**answer.stage_ms, "guardrail_out": round(watch.elapsed_ms(), 2)}
         await self._finish(answer.model_copy(update={"stage_ms": stage_ms}), draft.state.reply_to)
 

@@ -10,6 +10,7 @@ from libs.platform.service_app import build_app
 from libs.platform.stage import register_stage
 from libs.stores.answers import AnswerLog
 from libs.stores.postgres import DatabaseLifecycle
+from services.guardrail.guards import GuardsLifecycle
 from services.guardrail.handlers import GuardrailHandlers
 from services.guardrail.settings import GuardrailSettings
 
@@ -25,5 +26,6 @@ def create_app(settings: GuardrailSettings | None = None) -> AsgiFastStream:
     register_stage(broker, topic=topics.QUESTION_ASKED, event_type=AskQuestion, handle=handlers.on_question, **common)
     register_stage(broker, topic=topics.ANSWER_DRAFTED, event_type=AnswerDrafted, handle=handlers.on_draft, **common)
     database = DatabaseLifecycle(settings.database_url, lambda pool: setattr(handlers, "answer_log", AnswerLog(pool)))
+    guards = GuardsLifecycle(settings, lambda loaded: setattr(handlers, "guards", loaded))
 
-    return build_app(SERVICE, broker, on_startup=[database.open], on_shutdown=[database.close])
+    return build_app(SERVICE, broker, on_startup=[guards.load, database.open], on_shutdown=[database.close])

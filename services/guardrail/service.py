@@ -1,42 +1,22 @@
-"""Guardrail decisions as plain functions: no broker, no database."""
+"""What both guardrail stages share: the initial state, final answers, citation check, error and span helpers."""
 
-from libs.contracts.questions import (
-    AnswerCompleted,
-    AnswerDrafted,
-    AnswerStatus,
-    AskQuestion,
-    CheckResult,
-    Citation,
-    RequestState,
-    RetrievedRef,
-)
+from collections.abc import Callable
+
 from libs.contracts.envelope import utcnow
+from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, AskQuestion, CheckResult, Citation, RequestState
 
 ABSTAIN_MESSAGE = "I could not find a supported answer to this question in the documents available to you."
 BLOCKED_MESSAGE = "This question was not processed: {reason}."
 EXPIRED_MESSAGE = "The deadline for this question passed before it could be answered."
+ERROR_PREFIX = "error: "
 
 
-def initial_state(ask: AskQuestion) -> RequestState:
+def initial_state(ask: AskQuestion, question: str) -> RequestState:
+    """The state that travels on; `question` is the screened text (redacted unless the tenant allows PII)."""
     return RequestState(
-        question=ask.question,
-        reply_to=ask.reply_to,
-        deadline=ask.deadline,
-        asked_at=ask.occurred_at,
-        variant=ask.variant,
-        top_k=ask.top_k,
+        question=question, reply_to=ask.reply_to, deadline=ask.deadline, asked_at=ask.occurred_at,
+        variant=ask.variant, top_k=ask.top_k,
     )
-
-
-def screen_question(ask: AskQuestion, max_chars: int) -> list[CheckResult]:
-    return [
-        CheckResult(
-            check="question_length",
-            passed=len(ask.question) <= max_chars,
-            score=float(len(ask.question)),
-            threshold=float(max_chars),
-        )
-    ]
 
 
 def check_citations(draft: AnswerDrafted) -> tuple[list[Citation], CheckResult]:
@@ -71,22 +51,28 @@ def final_answer(
     )
 
 
-def decide_output(draft: AnswerDrafted) -> AnswerCompleted:
-    if draft.state.expired():
-        return final_answer(draft.request_id, draft.tenant, draft.state, AnswerStatus.EXPIRED, EXPIRED_MESSAGE, "deadline_passed")
-    citations, citation_check = check_citations(draft)
-    state = draft.state.model_copy(update={"checks": [*draft.state.checks, citation_check]})
-    usage = {
-        "model": draft.model,
-        "usage": draft.usage,
-        "cost_usd": draft.cost_usd,
-        "generation": draft.generation,
-        "retrieved": [RetrievedRef(document_id=c.document_id, chunk_id=c.chunk_id, score=c.score) for c in draft.chunks],
-        "context_text": "\n\n".join(c.text for c in draft.chunks),
-    }
-    if not draft.answer.strip() or not citations:
-        return final_answer(
-            draft.request_id, draft.tenant, state, AnswerStatus.ABSTAINED, ABSTAIN_MESSAGE, "no_supported_answer",
-            citations=citations, **usage,
-        )
-    return final_answer(draft.request_id, draft.tenant, state, AnswerStatus.OK, draft.answer, citations=citations, **usage)
+def guarded(name: str, check: Callable[[], CheckResult]) -> CheckResult:
+    """Runs a check; one that raises fails (closed) with the error type, never the text, in its detail."""
+    try:
+        return check()
+    except Exception as error:
+        return failed(name, error)
+
+
+def failed(name: str, error: Exception) -> CheckResult:
+    return CheckResult(check=name, passed=False, detail=f"{ERROR_PREFIX}{type(error).__name__}")
+
+
+def is_error(check: CheckResult) -> bool:
+    return not check.passed and check.detail.startswith(ERROR_PREFIX)
+
+
+def span_attributes(checks: list[CheckResult], reason: str) -> dict:
+    """Every decision as span attributes: ragbus.check.<name>.passed/.score/.threshold, plus the reason."""
+    attributes: dict = {"ragbus.guardrail.reason": reason}
+    for check in checks:
+        prefix = f"ragbus.check.{check.check}"
+        attributes[f"{prefix}.passed"] = check.passed
+        attributes |= {f"{prefix}.score": check.score} if check.score is not None else {}
+        attributes |= {f"{prefix}.threshold": check.threshold} if check.threshold is not None else {}
+    return attributes

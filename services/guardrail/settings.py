@@ -1,8 +1,50 @@
+from enum import StrEnum
+from pathlib import Path
+
 from pydantic import Field
 
+from libs.guards.pii import DEFAULT_ENTITIES
 from libs.platform.settings import DatabaseSettings, ServiceSettings
+
+
+class PiiAction(StrEnum):
+    REDACT = "redact"
+    BLOCK = "block"
+    ALLOW = "allow"
 
 
 class GuardrailSettings(ServiceSettings, DatabaseSettings):
     health_port: int = Field(8084, description="Port of /healthz and /readyz.")
     max_question_chars: int = Field(16000, ge=1, description="Longer questions are blocked as oversized (a pasted e-mail thread fits).")
+
+    injection_model_path: Path | None = Field(
+        None, description="Prompt-injection classifier bundle; default: the one inside the securevector-guardian-model wheel.")
+    injection_text_threshold: float | None = Field(
+        None, ge=0, le=1, description="Block when the whole question scores at least this; default: the model's calibrated 0.807.")
+    injection_sentence_threshold: float | None = Field(
+        None, ge=0, le=1, description="Block when one sentence (or decoded blob) scores at least this; default: the model's 0.86.")
+    injection_min_sentence_words: int = Field(
+        4, ge=1, description="Sentences with fewer words of letters are not scored alone (greetings, separators score noisily).")
+    injection_rules_enabled: bool = Field(True, description="Apply the project's own injection rules besides the classifier.")
+    injection_rules_disabled: tuple[str, ...] = Field(
+        (), description='Rule names to skip, e.g. ["secret_exfiltration"] while a false-positive burst is fixed (runbook).')
+
+    pii_default_action: PiiAction = Field(PiiAction.REDACT, description="What to do with PII in a question: redact, block or allow.")
+    pii_policy: dict[str, PiiAction] = Field(
+        default_factory=dict, description='Per-tenant PII action as JSON, e.g. {"acme": "redact", "globex": "block"}.')
+    pii_entities: tuple[str, ...] = Field(
+        DEFAULT_ENTITIES, description="Presidio entity types treated as PII (PERSON is off: the small spaCy model tags places and companies).")
+    pii_min_score: float = Field(0.35, ge=0, le=1, description="Presidio confidence from which a span counts as PII.")
+
+    grounding_threshold: float = Field(
+        0.5, ge=0, le=1, description="Abstain when the mean support of the answer's sentences by the cited passages is below this.")
+    grounding_sentence_threshold: float = Field(
+        0.5, ge=0, le=1, description="A sentence below this support is reported as unsupported in the answer's warnings.")
+    grounding_embedding_weight: float = Field(
+        0.5, ge=0, le=1, description="Weight of embedding similarity against word overlap in a sentence's support.")
+    contradiction_min_subject_overlap: float = Field(
+        0.6, ge=0, le=1, description="Jaccard overlap of two amounts' subjects from which differing values count as a conflict.")
+    abstain_max_citations: int = Field(3, ge=0, description="Citations kept on a low-confidence abstention (best retrieved first).")
+
+    def pii_action_for(self, tenant: str) -> PiiAction:
+        return self.pii_policy.get(tenant, self.pii_default_action)

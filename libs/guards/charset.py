@@ -1,0 +1,62 @@
+"""Charset sanity: characters that have no place in a question, and the normal form scanners read."""
+
+import unicodedata
+from dataclasses import dataclass
+
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REPLACEMENT = "\ufffd"
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Latin look-alikes from Cyrillic and Greek, as used to slip "іgnоrе" past keyword rules.
+CONFUSABLES = str.maketrans("аеорсхуіјѕԁɡοαν", "aeopcxyijsdgoav")
+
+
+@dataclass(frozen=True)
+class CharsetReport:
+    invalid: int
+    kinds: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        return self.invalid == 0
+
+
+def invalid_kind(char: str) -> str | None:
+    """Why a character is not acceptable in a question, or None when it is."""
+    if char in ALLOWED_CONTROLS:
+        return None
+    if char in BIDI_CONTROLS:
+        return "bidi_control"
+    if char == REPLACEMENT:
+        return "replacement_character"
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return "control"
+    if category == "Cs":
+        return "surrogate"
+    return "noncharacter" if is_noncharacter(char) else None
+
+
+def is_noncharacter(char: str) -> bool:
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def check_charset(text: str) -> CharsetReport:
+    kinds = [kind for kind in map(invalid_kind, text) if kind]
+    return CharsetReport(invalid=len(kinds), kinds=tuple(sorted(set(kinds))))
+
+
+def sanitise(text: str) -> str:
+    """The text with every unacceptable character replaced by U+FFFD: safe to store (no NUL, no surrogate)."""
+    return "".join(REPLACEMENT if invalid_kind(char) else char for char in text)
+
+
+def normal_form(text: str) -> str:
+    """What classifiers read: NFKC (full-width letters become ASCII) with invisible characters removed."""
+    return unicodedata.normalize("NFKC", text).translate(INVISIBLE)
+
+
+def keyword_form(text: str) -> str:
+    """What keyword rules read: the normal form, lower case, with Cyrillic/Greek look-alikes mapped to Latin."""
+    return normal_form(text).casefold().translate(CONFUSABLES)

@@ -1,0 +1,88 @@
+"""The scanners the guardrail uses, built once at start-up (spaCy and the classifiers take seconds to load)."""
+
+import asyncio
+import sys
+from dataclasses import dataclass
+
+import structlog
+
+from libs.guards.contradiction import AmountContradictionDetector, ContradictionDetector
+from libs.guards.grounding import EmbeddingLexicalScorer, GroundingScorer
+from libs.guards.injection import InjectionScanner
+from libs.guards.pii import PiiDetector
+from libs.guards.profanity import ProfanityCheck, WordListProfanity
+from libs.platform.timing import Stopwatch
+from services.guardrail.settings import GuardrailSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Guards:
+    injection: tuple[InjectionScanner, ...]
+    pii: PiiDetector
+    grounding: GroundingScorer
+    contradictions: ContradictionDetector
+    profanity: ProfanityCheck
+
+
+def injection_scanners(settings: GuardrailSettings) -> tuple[InjectionScanner, ...]:
+    from libs.guards.guardian import GuardianScanner, load_guardian
+    from libs.guards.injection_rules import RuleScanner, default_rules
+
+    model = load_guardian(settings.injection_model_path)
+    classifier = GuardianScanner(
+        model,
+        text_threshold=settings.injection_text_threshold or model.threshold,
+        sentence_threshold=settings.injection_sentence_threshold or model.window_min_score,
+        min_words=settings.injection_min_sentence_words,
+    )
+    rules = [rule for rule in default_rules() if rule.name not in settings.injection_rules_disabled]
+    return (classifier, RuleScanner(rules)) if settings.injection_rules_enabled else (classifier,)
+
+
+def load_guards(settings: GuardrailSettings) -> Guards:
+    from libs.guards.presidio import load_presidio
+    from libs.models.embedder import MiniLmEmbedder
+
+    return Guards(
+        injection=injection_scanners(settings),
+        pii=load_presidio(settings.pii_entities, settings.pii_min_score),
+        grounding=EmbeddingLexicalScorer(MiniLmEmbedder(), settings.grounding_embedding_weight),
+        contradictions=AmountContradictionDetector(settings.contradiction_min_subject_overlap),
+        profanity=WordListProfanity(),
+    )
+
+
+def keep_torch_out() -> None:
+    """spaCy (thinc) and Presidio import PyTorch whenever it is installed, yet the small spaCy model and the
+    pattern recognizers never run it. Measured here: 65 s and 1,080 MB to load the guards with it, 14 s and
+    427 MB without (the Deployment's limit is 1 GiB). Called in the service process only, before spaCy loads;
+    an `import torch` in this process raises ImportError afterwards."""
+    sys.modules.setdefault("torch", None)
+
+
+def warm_up(guards: Guards) -> Guards:
+    """One pass through every scanner, so the first question does not pay for ONNX and regex initialisation."""
+    text = "Warm-up: what is the hotel cap? Write to warm.up@example.com."
+    for scanner in guards.injection:
+        scanner.scan(text)
+    guards.pii.find(text)
+    guards.grounding.score(["The warm-up sentence is not copied."], ["An unrelated evidence sentence."])
+    guards.contradictions.find([])
+    guards.profanity.find(text)
+    return guards
+
+
+class GuardsLifecycle:
+    """Loads the guards in a worker thread when the service starts; the service is not ready before."""
+
+    def __init__(self, settings: GuardrailSettings, on_loaded) -> None:
+        self._settings = settings
+        self._on_loaded = on_loaded
+
+    async def load(self) -> None:
+        watch = Stopwatch()
+        keep_torch_out()
+        self._on_loaded(await asyncio.to_thread(lambda: warm_up(load_guards(self._settings))))
+        log.info("guards loaded", elapsed_ms=round(watch.elapsed_ms()))
