@@ -31,3 +31,12 @@ async def find_record(bootstrap: str, topic: str, matches: Callable[[bytes], boo
         return None
     finally:
         await consumer.stop()
+
+
+async def ingest_text(rag, tenant: str, document_id: str, text: str) -> None:
+    """Index one Markdown text for a tenant through the real ingest service, and check it produced chunks."""
+    from libs.contracts.documents import SubmitDocument
+    from libs.contracts.envelope import new_id
+
+    doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id=document_id, text=text, source=f"{document_id}.md")
+    assert (await rag.ingest(doc, timeout_s=60)).chunks_added >= 1

@@ -10,12 +10,11 @@ import pytest
 
 from libs.client.rag_client import RagClient
 from libs.contracts import topics
-from libs.contracts.documents import SubmitDocument
 from libs.contracts.envelope import new_id
 from libs.contracts.evaluation import DeadLetter
 from libs.devstack.processes import http_ok
 from libs.platform.sampling import is_sampled
-from libs.testing.support import find_record
+from libs.testing.support import find_record, ingest_text
 
 pytestmark = pytest.mark.integration
 
@@ -24,10 +23,6 @@ ORBITAL_WHEELS = "# RW-200\n\nThe RW-200 reaction wheel weighs 1.2 kg and stores
 OTHER_TENANT_TRAVEL = "# Travel\n\nThe hotel cap for staff travel is 95 GBP per night.\n\nFlights are economy."
 
 
-async def ingest(rag: RagClient, tenant: str, document_id: str, text: str) -> None:
-    doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id=document_id, text=text, source=f"{document_id}.md")
-    result = await rag.ingest(doc, timeout_s=60)
-    assert result.chunks_added >= 1
 
 
 async def test_every_service_is_healthy_and_ready(stack):
@@ -40,9 +35,9 @@ async def test_every_service_is_healthy_and_ready(stack):
 async def test_answer_cites_only_the_askers_tenant(stack, tenant):
     other = f"{tenant}-other"
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        await ingest(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
-        await ingest(rag, tenant, "rw-200", ORBITAL_WHEELS)
-        await ingest(rag, other, "travel-policy-other", OTHER_TENANT_TRAVEL)
+        await ingest_text(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
+        await ingest_text(rag, tenant, "rw-200", ORBITAL_WHEELS)
+        await ingest_text(rag, other, "travel-policy-other", OTHER_TENANT_TRAVEL)
         answer = await rag.ask("What is the hotel cap per night for staff travel?", tenant, timeout_s=30)
 
     assert answer.status == "ok", answer
@@ -57,8 +52,8 @@ async def test_answer_cites_only_the_askers_tenant(stack, tenant):
 async def test_the_other_tenant_gets_its_own_answer(stack, tenant):
     other = f"{tenant}-b"
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        await ingest(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
-        await ingest(rag, other, "travel-policy-other", OTHER_TENANT_TRAVEL)
+        await ingest_text(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
+        await ingest_text(rag, other, "travel-policy-other", OTHER_TENANT_TRAVEL)
         answer = await rag.ask("What is the hotel cap per night for staff travel?", other, timeout_s=30)
     assert "95 GBP" in answer.answer
     assert {c.document_id for c in answer.citations} == {"travel-policy-other"}
@@ -67,7 +62,7 @@ async def test_the_other_tenant_gets_its_own_answer(stack, tenant):
 async def test_malformed_message_is_dead_lettered_and_the_next_is_answered(stack, tenant):
     garbage = b'{"request_id": "' + uuid.uuid4().hex.encode() + b'", "tenant": 42, "question": \xff}'
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        await ingest(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
+        await ingest_text(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
         await rag.publish(topics.QUESTION_ASKED, "garbage", garbage)
         answer = await rag.ask("What is the hotel cap per night?", tenant, timeout_s=30)
     assert answer.status == "ok" and "180 EUR" in answer.answer
@@ -94,7 +89,7 @@ async def test_oversized_question_is_blocked_without_reaching_the_model(stack, t
 
 async def test_question_without_supporting_documents_is_abstained(stack, tenant):
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        await ingest(rag, tenant, "rw-200", ORBITAL_WHEELS)
+        await ingest_text(rag, tenant, "rw-200", ORBITAL_WHEELS)
         answer = await rag.ask("Who is the chief executive of the parent company?", tenant, timeout_s=30)
     assert answer.status == "abstained"
     assert answer.reason == "no_supported_answer"
@@ -102,7 +97,7 @@ async def test_question_without_supporting_documents_is_abstained(stack, tenant)
 
 async def test_answers_are_logged_and_scored_in_postgres(stack, tenant):
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        await ingest(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
+        await ingest_text(rag, tenant, "travel-policy", ORBITAL_TRAVEL)
         sampled_id = next(rid for rid in (new_id() for _ in range(1000)) if is_sampled(rid, 0.5))
         answer = await rag.ask("What is the hotel cap per night?", tenant, timeout_s=30, request_id=sampled_id)
     connection = await asyncpg.connect(stack.config.database_url)
