@@ -65,6 +65,7 @@ class RetrievedChunk(BaseModel):
     source: str
     text: str
     score: float
+    heading_path: str = Field(default="", description="Headings above the chunk (\"Title > Section\"); its text starts with them.")
     dense_rank: int | None = Field(default=None, description="1-based rank in the vector search, if found there.")
     lexical_rank: int | None = Field(default=None, description="1-based rank in the BM25 search, if found there.")
 

@@ -2,6 +2,10 @@
 
 Used when no model API key is set and as the last rung when the model API is down. It never
 invents text: every sentence of its answer is copied from a cited chunk.
+
+A sentence must match the question by itself to be quoted; among those that do, it is ranked as read under
+its chunk's headings ("Parental leave > Birthing parent" qualifies "receives 20 weeks"). A heading line is
+never quoted as an answer.
 """
 
 from libs.contracts.questions import RetrievedChunk
@@ -23,11 +27,14 @@ class ExtractiveGenerator:
         asked = content_words(question)
         candidates = []
         for rank, chunk in enumerate(chunks):
-            for sentence in sentences(chunk.text):
-                overlap = coverage(asked, content_words(sentence))
+            headings = content_words(chunk.heading_path)
+            for sentence in sentences(body_of(chunk)):
+                said = content_words(sentence)
+                if coverage(asked, said) < self._min_overlap:
+                    continue
                 # ties go to the better-ranked chunk: retrieval already judged relevance
-                candidates.append((overlap - rank * 0.01, sentence, chunk))
-        best = sorted((c for c in candidates if c[0] >= self._min_overlap), key=lambda c: -c[0])[: self._max_sentences]
+                candidates.append((coverage(asked, said | headings) - rank * 0.01, sentence, chunk))
+        best = sorted(candidates, key=lambda c: -c[0])[: self._max_sentences]
         if not best:
             return Draft(answer="", citations=[], model=MODEL_NAME)
         numbers: dict[str, int] = {}
@@ -40,3 +47,10 @@ class ExtractiveGenerator:
         by_id = {chunk.chunk_id: chunk for chunk in chunks}
         citations = [cite(by_id[chunk_id], " ".join(quotes[chunk_id])) for chunk_id in numbers]
         return Draft(answer=" ".join(parts), citations=citations, model=MODEL_NAME)
+
+
+def body_of(chunk: RetrievedChunk) -> str:
+    """The chunk's text without the heading-path line it starts with."""
+    if chunk.heading_path and chunk.text.startswith(chunk.heading_path):
+        return chunk.text[len(chunk.heading_path):].lstrip()
+    return chunk.text

@@ -1,4 +1,4 @@
-"""Thin handler: chunk, index (in a worker thread), publish the ingest result."""
+"""Thin handler: chunk and index (in a worker thread: the tokenizer, embedder and Chroma block), publish the result."""
 
 import asyncio
 
@@ -9,7 +9,8 @@ from libs.contracts import topics
 from libs.contracts.documents import DocumentIngested, SubmitDocument
 from libs.platform.telemetry import tracer
 from libs.platform.timing import Stopwatch
-from services.ingest.chunking import chunk_document
+from libs.retrieval.tokens import TokenCounter
+from services.ingest.service import DocumentIndex, ingest_document
 from services.ingest.settings import IngestSettings
 
 log = structlog.get_logger(__name__)
@@ -17,21 +18,20 @@ log = structlog.get_logger(__name__)
 
 class IngestHandlers:
     def __init__(self, broker: KafkaBroker, settings: IngestSettings) -> None:
-        self.index = None  # a ChunkIndex, opened at start-up
-        self._settings = settings
+        self.index: DocumentIndex | None = None  # a ChunkIndex, opened at start-up
+        self.counter: TokenCounter | None = None  # the embedder's tokenizer, loaded at start-up
+        self._chunking = settings.chunking()
         self._ingested = broker.publisher(topics.DOCUMENT_INGESTED, title="ingested", schema=DocumentIngested)
 
     async def on_document(self, doc: SubmitDocument) -> None:
         watch = Stopwatch()
-        chunks = chunk_document(
-            doc.tenant, doc.document_id, doc.source, doc.text, self._settings.chunk_chars, self._settings.chunk_overlap_chars
-        )
         with tracer().start_as_current_span("ingest.index") as span:
-            added, removed = await asyncio.to_thread(self.index.replace_document, doc.tenant, doc.document_id, chunks)
-            span.set_attribute("ragbus.chunks", len(chunks))
-        result = DocumentIngested(
-            **doc.envelope_for_next(), document_id=doc.document_id, chunks_added=added, chunks_removed=removed,
-            elapsed_ms=round(watch.elapsed_ms(), 2),
+            result = await asyncio.to_thread(ingest_document, self.index, self.counter, self._chunking, doc)
+            span.set_attribute("ragbus.chunks", result.chunks)
+        ingested = DocumentIngested(
+            **doc.envelope_for_next(), document_id=doc.document_id, chunks_added=result.added,
+            chunks_removed=result.removed, elapsed_ms=round(watch.elapsed_ms(), 2),
         )
-        await self._ingested.publish(result, key=doc.document_id.encode())
-        log.info("document ingested", document_id=doc.document_id, chunks=len(chunks), added=added, removed=removed)
+        await self._ingested.publish(ingested, key=doc.document_id.encode())
+        log.info("document ingested", document_id=doc.document_id, version=doc.version, chunks=result.chunks,
+                 added=result.added, removed=result.removed)

@@ -10,6 +10,7 @@ from libs.platform.broker import create_broker
 from libs.platform.dead_letters import DeadLetterPublisher
 from libs.platform.service_app import build_app
 from libs.platform.stage import register_stage
+from libs.retrieval.tokens import MiniLmTokenCounter
 from services.ingest.handlers import IngestHandlers
 from services.ingest.settings import IngestSettings
 
@@ -28,6 +29,7 @@ def create_app(settings: IngestSettings | None = None) -> AsgiFastStream:
     async def open_index() -> None:
         from libs.stores.chunk_index import open_chunk_index  # chromadb is heavy: imported at start, not import
 
+        handlers.counter = await asyncio.to_thread(MiniLmTokenCounter)
         handlers.index = await asyncio.to_thread(open_chunk_index, settings.chroma)
 
     return build_app(SERVICE, broker, on_startup=[open_index])

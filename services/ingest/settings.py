@@ -1,10 +1,28 @@
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from libs.platform.settings import ChromaSettings, ServiceSettings
+from libs.retrieval.chunking import ChunkingConfig
+from libs.retrieval.tokens import EMBEDDER_MAX_TOKENS
 
 
 class IngestSettings(ServiceSettings):
     health_port: int = Field(8081, description="Port of /healthz and /readyz.")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
-    chunk_chars: int = Field(800, ge=100, description="Target chunk size in characters.")
-    chunk_overlap_chars: int = Field(100, ge=0, description="Characters repeated between consecutive chunks.")
+    chunk_tokens: int = Field(
+        200, ge=32, le=EMBEDDER_MAX_TOKENS,
+        description="Largest chunk in embedder (MiniLM WordPiece) tokens, heading prefix included; the embedder reads 254.",
+    )
+    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of whole sentences repeated when a chunk is cut inside a section.")
+    chunk_merge_sections: bool = Field(
+        False, description="Pack several small sections into one chunk. Off: one section per chunk, which kept a "
+                           "section's answer from being outranked by its neighbours' (ADR 0005).",
+    )
+
+    @model_validator(mode="after")
+    def overlap_below_half_a_chunk(self) -> "IngestSettings":
+        if self.chunk_overlap_tokens * 2 > self.chunk_tokens:
+            raise ValueError("CHUNK_OVERLAP_TOKENS must be at most half of CHUNK_TOKENS")
+        return self
+
+    def chunking(self) -> ChunkingConfig:
+        return ChunkingConfig(self.chunk_tokens, self.chunk_overlap_tokens, self.chunk_merge_sections)

@@ -1,0 +1,1 @@
+"""Retrieval shared by the ingest and retrieve services and the benchmark: parsing, chunking, BM25, fusion."""
