@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline bench bench-guardrails bench-generation chaos asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline bench bench-retrieval bench-guardrails bench-generation chaos asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,10 +38,13 @@ eval: setup  ## run the evaluation set through the local stack (started if neede
 	$(RAGBUS) eval --start-stack
 
 eval-baseline: setup  ## record this run as eval/baseline.json (commit the diff with the change that caused it)
-	$(RAGBUS) eval --start-stack --update-baseline
+	$(RAGBUS) eval --start-stack --update-baseline --judge offline
 
 bench: setup  ## raw broker hop vs ragbus hop vs pipeline, throughput, CPU and memory; writes reports/bench/bench.json
 	$(PY) scripts/bench.py
+
+bench-retrieval: setup  ## Cranfield 1400: nDCG@10, recall@10/100, MRR, latency for BM25, dense and hybrid; ingest chunks/s
+	$(PY) scripts/bench_retrieval.py
 
 bench-guardrails: setup  ## injection/PII detector precision and recall on labelled sets, latency per check
 	$(PY) scripts/bench_guardrails.py

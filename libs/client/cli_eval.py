@@ -5,14 +5,16 @@ import json
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from libs.devstack.stack import LocalStack, StackConfig, ensure_up
 from libs.evaluation.cases import CASES_FILE, load_cases
 from libs.evaluation.gate import BASELINE_FILE, compare, load_baseline, write_baseline
-from libs.evaluation.judges import OfflineJudge
+from libs.evaluation.judge_factory import JudgeChoice, JudgeSettings, build_judge
 from libs.evaluation.runner import run_eval
+from libs.stores.cost_ledger import InMemoryCostLedger
 
 console = Console()
 
@@ -26,8 +28,21 @@ def eval_command(
     update_baseline: bool = typer.Option(False, "--update-baseline", help="Write this run as the new baseline."),
     only: str = typer.Option("", help="Comma-separated categories to run (default: all)."),
     start_stack: bool = typer.Option(False, "--start-stack", help="Start the local stack first unless it is up."),
+    judge_choice: JudgeChoice = typer.Option(
+        JudgeChoice.AUTO, "--judge", envvar="EVAL_JUDGE", case_sensitive=False,
+        help="Who scores faithfulness and answer relevance: offline (lexical, deterministic, free; what CI and the "
+             "committed baseline use), llm (Claude through ANTHROPIC_API_KEY, model EVAL_JUDGE_MODEL, paid, "
+             "repeated; its spread is reported) or auto (llm when ANTHROPIC_API_KEY is set, else offline). "
+             "Judged metrics are not gated against a baseline made by another judge.",
+    ),
+    judge_repeats: int = typer.Option(
+        3, "--judge-repeats", envvar="EVAL_JUDGE_REPEATS", min=1, max=10,
+        help="Times the LLM judge scores each answer: the score is the mean, the spread (max - min) is reported.",
+    ),
 ) -> None:
     """Run the evaluation set through the running pipeline and gate on the committed baseline."""
+    ledger = InMemoryCostLedger()
+    judge = build_judge(judge_settings(judge_choice, judge_repeats), ledger=ledger)
     if start_stack:
         ensure_up(LocalStack(StackConfig()), progress=lambda message: console.print(f"[green]✓[/] {message}"))
     cases = load_cases(cases_file)
@@ -40,7 +55,8 @@ def eval_command(
             done.append(result)
             status.update(f"evaluating: {len(done)}/{len(cases)} cases, {sum(r.passed for r in done)} passed")
 
-        result = asyncio.run(run_eval(bootstrap, cases, OfflineJudge(), progress=progress))
+        result = asyncio.run(run_eval(bootstrap, cases, judge, progress=progress))
+    result["run"]["judge"]["cost_usd"] = round(sum(entry.cost_usd for entry in ledger.entries), 6)
     reference = load_baseline(baseline)
     if reference is not None and not only:
         result["gate"] = {"baseline": str(baseline), **compare(result, reference)}
@@ -53,6 +69,14 @@ def eval_command(
     elif gate and "gate" in result and not result["gate"]["passed"]:
         print_gate_failure(result["gate"])
         raise typer.Exit(code=1)
+
+
+def judge_settings(choice: JudgeChoice, repeats: int) -> JudgeSettings:
+    """The judge the options ask for; the key, model and base URL come from the environment."""
+    try:
+        return JudgeSettings(eval_judge=choice, eval_judge_repeats=repeats)
+    except ValidationError as error:  # llm without a key
+        raise typer.BadParameter(error.errors()[0]["msg"], param_hint="--judge") from error
 
 
 def write_outputs(result: dict, out: Path) -> Path:
@@ -73,6 +97,20 @@ def print_metrics(result: dict) -> None:
         flag = f"was {baseline[metric]['baseline']}" if metric in baseline else ""
         table.add_row(metric, shown, flag)
     console.print(table)
+    print_judge(result)
+
+
+def print_judge(result: dict) -> None:
+    judge = result["run"]["judge"]
+    if judge.get("repeats", 1) > 1:
+        cost = judge.get("cost_usd", 0.0)
+        console.print(f"judge {judge['name']} v{judge['version']}: {judge['repeats']} repeats, cost ${cost:.4f}")
+    for metric, spread in result.get("judge_spread", {}).items():
+        console.print(f"  {metric} spread (max - min over repeats): mean {spread['mean']:.3f}, "
+                      f"largest {spread['max']:.3f}, over {spread['cases']} cases")
+    not_compared = result.get("gate", {}).get("not_compared")
+    if not_compared:
+        console.print(f"[yellow]not gated[/]: {', '.join(not_compared['metrics'])} ({not_compared['reason']})")
 
 
 def print_gate_failure(gate: dict) -> None:

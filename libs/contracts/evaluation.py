@@ -14,6 +14,8 @@ class AnswerScored(Envelope):
     judge: str
     judge_version: str
     variant: str = "default"
+    spread: float | None = Field(None, description="Max - min of the judge's repeated measurements; None: fewer than two.")
+    repeats: int = Field(1, description="Measurements the value is the mean of (0 when unmeasured).")
 
 
 class AlertRaised(Envelope):

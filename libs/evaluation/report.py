@@ -318,6 +318,16 @@ def measurements_table(values: dict) -> str:
     return table(["measure", "value"], ([name, format_measurement(name, value)] for name, value in values.items()))
 
 
+def judge_spread_table(spread: dict, judge: dict) -> str:
+    """How much the judge disagreed with itself: max - min of its repeats per case, summarised per metric."""
+    if not spread:
+        return ""
+    rows = ([metric, str(s.get("cases")), format_number(s.get("mean"), 3), format_number(s.get("max"), 3)]
+            for metric, s in spread.items())
+    title = f"Judge spread: {judge.get('name')} scored each answer {judge.get('repeats')} times"
+    return f"<h3>{esc(title)}</h3>" + table(["metric", "cases", "mean spread", "largest spread"], rows)
+
+
 def cost_section(cases: list[dict]) -> str:
     costs = costs_by_category(cases)
     mean_costs = {category: mean_or_none(values) for category, values in costs.items()}
@@ -356,6 +366,7 @@ def render_html(result: dict) -> str:
     metrics = result.get("metrics") or {}
     latency = result.get("latency_ms") or {}
     cases = result.get("cases") or []
+    judge = (result.get("run") or {}).get("judge") or {}
     quality_img = figure_as_img(quality_figure(quality_metrics(metrics)), "quality metrics")
     end_to_end = finite_numbers(latency.get("end_to_end"))
     histogram_img = figure_as_img(latency_histogram_figure(end_to_end), "latency histogram")
@@ -366,7 +377,8 @@ def render_html(result: dict) -> str:
         run_summary(result.get("run") or {}),
         gate_verdict(result.get("gate")),
         "</header>",
-        section("Quality", quality_img + measurements_table(measurements(metrics))),
+        section("Quality", quality_img + judge_spread_table(result.get("judge_spread") or {}, judge)
+                + measurements_table(measurements(metrics))),
         section("Latency", histogram_img + stages_img),
         section("Pass rate per category", category_img),
         section("Cost per answer", cost_section(cases)),

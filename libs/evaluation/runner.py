@@ -8,6 +8,7 @@ from pathlib import Path
 from libs.client.documents import read_corpus
 from libs.client.rag_client import RagClient
 from libs.contracts.envelope import new_id, utcnow
+from libs.contracts.questions import AnswerStatus
 from libs.evaluation import summary
 from libs.evaluation.cases import EvalCase, eval_version
 from libs.evaluation.judges import Judge
@@ -26,8 +27,10 @@ async def run_case(rag: RagClient, case: EvalCase, judge: Judge, run_id: str, ti
     started = time.perf_counter()
     answer = await rag.ask(case.question, case.tenant, timeout_s=timeout_s, request_id=f"eval-{run_id}-{case.id}")
     latency_ms = (time.perf_counter() - started) * 1000
-    judged = {score.metric: score.value for score in await judge.score(answer)}
-    return score_case(case, answer, latency_ms, judged)
+    scores = await judge.score(answer) if answer.status == AnswerStatus.OK else []  # only answers are judged
+    judged = {score.metric: score.value for score in scores}
+    spreads = {score.metric: score.spread for score in scores if score.spread is not None}
+    return score_case(case, answer, latency_ms, judged, spreads)
 
 
 async def run_eval(
@@ -45,10 +48,12 @@ async def run_eval(
     return {
         "run": {
             "id": run_id, "started_at": started_at.isoformat(), "eval_version": eval_version(), "cases": len(cases),
-            "documents": documents, "judge": {"name": judge.name, "version": judge.version, "prompt": judge.prompt},
+            "documents": documents,
+            "judge": {"name": judge.name, "version": judge.version, "prompt": judge.prompt, "repeats": judge.repeats},
             "generators": sorted({r.answer.model for r in results if r.answer.model}),
         },
         "metrics": {**summary.quality(results), **summary.latency_and_cost(results)},
+        "judge_spread": summary.judge_spread(results),
         "latency_ms": summary.latency_series(results),
         "by_category": summary.by_category(results),
         "cases": summary.case_rows(results),

@@ -19,6 +19,7 @@ class CaseResult:
     metrics: dict[str, float | None] = field(default_factory=dict)
     passed: bool = False
     failure: str = ""
+    judge_spread: dict[str, float] = field(default_factory=dict)  # metric -> max - min of the judge's repeats
 
 
 def retrieval_metrics(case: EvalCase, answer: AnswerCompleted) -> dict[str, float | None]:
@@ -53,8 +54,10 @@ def verdict(case: EvalCase, answer: AnswerCompleted, correctness: float | None) 
     return True, ""
 
 
-def score_case(case: EvalCase, answer: AnswerCompleted, latency_ms: float, judged: dict[str, float | None]) -> CaseResult:
+def score_case(case: EvalCase, answer: AnswerCompleted, latency_ms: float, judged: dict[str, float | None],
+               judge_spread: dict[str, float] | None = None) -> CaseResult:
     values = {**retrieval_metrics(case, answer), **answer_metrics(case, answer, judged)}
     passed, failure = verdict(case, answer, values["correctness"])
     values["behaviour_correct"] = 1.0 if answer.status == STATUS_FOR[case.expected] else 0.0
-    return CaseResult(case=case, answer=answer, latency_ms=latency_ms, metrics=values, passed=passed, failure=failure)
+    return CaseResult(case=case, answer=answer, latency_ms=latency_ms, metrics=values, passed=passed, failure=failure,
+                      judge_spread=judge_spread or {})

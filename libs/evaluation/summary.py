@@ -70,6 +70,18 @@ def by_category(results: list[CaseResult]) -> dict[str, dict]:
     }
 
 
+def judge_spread(results: list[CaseResult]) -> dict[str, dict]:
+    """Per judged metric, over the cases the judge measured more than once: the mean and the largest spread."""
+    spreads: dict[str, list[float]] = defaultdict(list)
+    for result in results:
+        for metric, spread in result.judge_spread.items():
+            spreads[metric].append(spread)
+    return {
+        metric: {"cases": len(values), "mean": round(fmean(values), 4), "max": round(max(values), 4)}
+        for metric, values in spreads.items()
+    }
+
+
 def latency_series(results: list[CaseResult]) -> dict:
     return {
         "end_to_end": [round(r.latency_ms, 2) for r in results],
@@ -85,6 +97,7 @@ def case_rows(results: list[CaseResult]) -> list[dict]:
             "answer": r.answer.answer, "citations": [c.document_id for c in r.answer.citations],
             "metrics": {k: (round(v, 4) if v is not None else None) for k, v in r.metrics.items()},
             "latency_ms": round(r.latency_ms, 2), "cost_usd": r.answer.cost_usd, "request_id": r.answer.request_id,
+            "judge_spread": r.judge_spread,
         }
         for r in results
     ]

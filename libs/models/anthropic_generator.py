@@ -1,10 +1,12 @@
 """Claude through the official `anthropic` SDK: numbered sources in, an answer citing them as [n] out.
 
 One call per `complete`: retries, breakers and fallbacks are the caller's (services/generate/ladder.py),
-so the client is built with `max_retries=0`.
+so generation builds the client with `max_retries=0`. `reply` is the same call with any system prompt:
+the LLM judge (libs/evaluation/llm_judge.py) asks through it.
 """
 
 import re
+from dataclasses import dataclass
 
 from anthropic import AsyncAnthropic
 
@@ -21,6 +23,20 @@ PRICES_PER_MTOK = {
     "claude-opus-4-1": (15.0, 75.0),
 }
 CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One Messages API answer: its text, what it used and what it cost."""
+
+    text: str
+    model: str
+    usage: TokenUsage
+    cost_usd: float
+
+
+def anthropic_client(api_key: str, base_url: str | None, timeout_s: float, max_retries: int = 0) -> AsyncAnthropic:
+    return AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
 
 
 def cost_usd(model: str, usage: TokenUsage) -> float:
@@ -61,26 +77,29 @@ class AnthropicGenerator:
         self.model = model
         self._max_tokens = max_tokens
 
-    async def complete(self, prompt: Prompt, timeout_s: float | None = None) -> Draft:
+    async def reply(self, system: str, user: str, timeout_s: float | None = None) -> Reply:
+        """One call with any system prompt (the judge asks through this too)."""
         try:
             response = await self._client.messages.create(
                 model=self.model,
                 max_tokens=self._max_tokens,
-                system=prompt.system,
-                messages=[{"role": "user", "content": prompt.user}],
+                system=system,
+                messages=[{"role": "user", "content": user}],
                 **({"timeout": timeout_s} if timeout_s is not None else {}),
             )
         except ValueError as error:  # a body that is not JSON, or JSON the SDK cannot read
             raise MalformedResponse(str(error)[:200]) from error
-        return self.draft(response, prompt.chunks)
-
-    def draft(self, response, chunks: list[RetrievedChunk]) -> Draft:
         text = answer_text(response)
         usage = TokenUsage(input_tokens=response.usage.input_tokens, output_tokens=response.usage.output_tokens or 0)
-        answer = "" if text == NOT_FOUND else text
+        return Reply(text=text, model=response.model or self.model, usage=usage, cost_usd=cost_usd(self.model, usage))
+
+    async def complete(self, prompt: Prompt, timeout_s: float | None = None) -> Draft:
+        return self.draft(await self.reply(prompt.system, prompt.user, timeout_s), prompt.chunks)
+
+    def draft(self, reply: Reply, chunks: list[RetrievedChunk]) -> Draft:
+        answer = "" if reply.text == NOT_FOUND else reply.text
         citations = [cite(chunk, supporting_quote(answer, n, chunk)) for n, chunk in cited_chunks(answer, chunks)]
-        return Draft(answer=answer, citations=citations, model=response.model or self.model, usage=usage,
-                     cost_usd=cost_usd(self.model, usage))
+        return Draft(answer=answer, citations=citations, model=reply.model, usage=reply.usage, cost_usd=reply.cost_usd)
 
     async def generate(self, question: str, chunks: list[RetrievedChunk]) -> Draft:
         """The plain Generator interface: default prompt, the client's own timeout."""

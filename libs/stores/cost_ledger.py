@@ -1,10 +1,20 @@
-"""The cost ledger: what each generated draft cost, and what a tenant spent today (UTC)."""
+"""The cost ledger: what each model call cost, and what a tenant's answers cost today (UTC).
 
+Each row says what it paid for: `generation` counts against the tenant's daily budget; `judge` (scoring
+answers for evaluation) is the operator's spend and does not (ADR 0009).
+"""
+
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
 
 import asyncpg
+import structlog
+
+GENERATION = "generation"
+JUDGE = "judge"
+log = structlog.get_logger(__name__)
 
 
 def utc_today() -> date:
@@ -23,6 +33,7 @@ class CostEntry:
     cost_usd: float
     cache_hit: bool = False
     day: date = field(default_factory=utc_today)
+    purpose: str = GENERATION
 
 
 class CostLedger(Protocol):
@@ -38,15 +49,16 @@ class PostgresCostLedger:
     async def record(self, entry: CostEntry) -> None:
         await self._pool.execute(
             """INSERT INTO cost_ledger (request_id, tenant, variant, model, rung, cache_hit, input_tokens,
-                                        output_tokens, cost_usd, day)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+                                        output_tokens, cost_usd, day, purpose)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
             entry.request_id, entry.tenant, entry.variant, entry.model, entry.rung, entry.cache_hit,
-            entry.input_tokens, entry.output_tokens, entry.cost_usd, entry.day,
+            entry.input_tokens, entry.output_tokens, entry.cost_usd, entry.day, entry.purpose,
         )
 
     async def spent(self, tenant: str, day: date) -> float:
         total = await self._pool.fetchval(
-            "SELECT coalesce(sum(cost_usd), 0) FROM cost_ledger WHERE tenant = $1 AND day = $2", tenant, day
+            "SELECT coalesce(sum(cost_usd), 0) FROM cost_ledger WHERE tenant = $1 AND day = $2 AND purpose = $3",
+            tenant, day, GENERATION,
         )
         return float(total)
 
@@ -61,4 +73,15 @@ class InMemoryCostLedger:
         self.entries.append(entry)
 
     async def spent(self, tenant: str, day: date) -> float:
-        return sum(e.cost_usd for e in self.entries if e.tenant == tenant and e.day == day)
+        return sum(e.cost_usd for e in self.entries if e.tenant == tenant and e.day == day and e.purpose == GENERATION)
+
+
+async def record_cost(entry: CostEntry, ledger: CostLedger | None, timeout_s: float = 0.5) -> None:
+    """Bookkeeping, not the answer: a row that cannot be written is logged in full, and the caller goes on."""
+    if ledger is None:
+        return
+    try:
+        async with asyncio.timeout(timeout_s):
+            await ledger.record(entry)
+    except Exception as error:
+        log.error("cost not recorded in the ledger", entry=entry.__dict__ | {"day": str(entry.day)}, error=repr(error)[:300])

@@ -35,11 +35,11 @@ class ScoreStore:
                 sha, judge.prompt,
             )
             inserted = await connection.fetchval(
-                """INSERT INTO eval_scores
-                       (request_id, metric, judge, judge_version, value, tenant, variant, judge_prompt_sha)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING true""",
+                """INSERT INTO eval_scores (request_id, metric, judge, judge_version, value, tenant, variant,
+                                            judge_prompt_sha, spread, repeats)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING true""",
                 answer.request_id, score.metric, judge.name, judge.version, score.value,
-                answer.tenant, answer.variant, sha,
+                answer.tenant, answer.variant, sha, score.spread, score.repeats,
             )
             yield bool(inserted)
 

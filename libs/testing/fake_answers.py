@@ -49,9 +49,10 @@ def answer_text(prompt: str) -> str:
     return f"{best[0]} [{best[1]}]" if best else NOT_FOUND
 
 
-def answer_message(request: dict) -> dict:
+def answer_message(request: dict, text: str | None = None) -> dict:
+    """The message answering the request: `text`, or by default the best source sentence."""
     prompt = prompt_text(request)
-    text = answer_text(prompt)
+    text = answer_text(prompt) if text is None else text
     input_tokens = tokens(text_of(request.get("system", ""))) + tokens(prompt)
     return {
         "id": f"msg_{uuid4().hex[:24]}",

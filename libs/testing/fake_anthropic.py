@@ -1,7 +1,8 @@
 """A Messages API server of our own, so the real `anthropic` SDK can be tested without the network.
 
-It answers POST /v1/messages from the numbered sources in the prompt (see `fake_answers`) and can be told
-to misbehave: 429 with `retry-after`, 529, 500, slow answers, hangs, malformed bodies — for the next N
+It answers POST /v1/messages from the numbered sources in the prompt (see `fake_answers`), judge requests
+with a JSON verdict (see `fake_judge`), and can be told to misbehave: 429 with `retry-after`, 529, 500,
+slow answers, hangs, malformed bodies, prose where JSON was asked for — for the next N
 calls or at a rate, for every model or one (`fake_faults`). Faults are set with `FakeAnthropic.inject` or over HTTP:
 
     POST   /admin/faults  {"kind": "overloaded", "count": 3, "model": "claude-sonnet-4-5"}
@@ -16,14 +17,15 @@ import threading
 import uvicorn
 
 from libs.testing.fake_faults import Fault, FaultPlan, mixed_faults
+from libs.testing.fake_judge import FakeJudge
 from libs.testing.fake_messages_app import FakeAnthropicApp
 
 
 class FakeAnthropic:
     """The fake server on a loopback port, in a background thread: `with FakeAnthropic() as fake: fake.base_url`."""
 
-    def __init__(self, port: int = 0, seed: int = 0, context_window: int = 200_000) -> None:
-        self.app = FakeAnthropicApp(FaultPlan(seed), context_window)
+    def __init__(self, port: int = 0, seed: int = 0, context_window: int = 200_000, judge_noise: float = 0.0) -> None:
+        self.app = FakeAnthropicApp(FaultPlan(seed), context_window, FakeJudge(judge_noise, seed))
         config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
                                 timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
@@ -76,8 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of calls spoiled by mixed faults")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--context-window", type=int, default=200_000)
+    parser.add_argument("--judge-noise", type=float, default=0.0, help="± noise on judge verdicts, so repeats differ")
     args = parser.parse_args(argv)
-    fake = FakeAnthropicApp(FaultPlan(args.seed), args.context_window)
+    fake = FakeAnthropicApp(FaultPlan(args.seed), args.context_window, FakeJudge(args.judge_noise, args.seed))
     for fault in mixed_faults(args.fault_rate) if args.fault_rate else []:
         fake.plan.add(fault)
     print(f"fake Anthropic on http://127.0.0.1:{args.port} (fault rate {args.fault_rate})", flush=True)

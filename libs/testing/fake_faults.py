@@ -10,7 +10,7 @@ ERROR_STATUS = {
     "overloaded": (529, "overloaded_error"),
     "server_error": (500, "api_error"),
 }
-KINDS = (*ERROR_STATUS, "slow", "hang", "malformed", "missing_fields")
+KINDS = (*ERROR_STATUS, "slow", "hang", "malformed", "missing_fields", "off_format")
 
 
 @dataclass

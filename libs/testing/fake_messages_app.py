@@ -6,19 +6,22 @@ import threading
 from collections import deque
 from dataclasses import asdict
 
-from libs.testing.fake_answers import answer_message, too_long_error
+from libs.testing.fake_answers import answer_message, prompt_text, too_long_error
 from libs.testing.fake_faults import ERROR_STATUS, Fault, FaultPlan
+from libs.testing.fake_judge import FakeJudge, is_judge_request
 
 Scope = dict
 HANG_LIMIT_S = 120.0
+OFF_FORMAT_TEXT = "I would rate this answer as mostly faithful, though one claim is unclear."
 
 
 class FakeAnthropicApp:
     """The ASGI app: routes, fault handling and call statistics."""
 
-    def __init__(self, plan: FaultPlan, context_window: int = 200_000) -> None:
+    def __init__(self, plan: FaultPlan, context_window: int = 200_000, judge: FakeJudge | None = None) -> None:
         self.plan = plan
         self.context_window = context_window
+        self.judge = judge or FakeJudge()
         self.stats: dict[str, dict[str, int]] = {"outcomes": {}, "models": {}}
         self.requests: deque[dict] = deque(maxlen=100)  # the latest request bodies, for assertions
         self._lock = threading.Lock()
@@ -56,11 +59,14 @@ class FakeAnthropicApp:
             await wait_for_disconnect(receive)
         elif fault.kind == "malformed":  # cut off mid-body
             await send_raw(send, 200, b'{"id": "msg_fake", "type": "message", "content": [{"type": "te')
+        elif fault.kind == "off_format":  # a well-formed message that ignores the format it was asked for
+            await send_json(send, 200, answer_message(request, OFF_FORMAT_TEXT))
         else:  # missing_fields: valid JSON that is not a message
             await send_json(send, 200, {"id": "msg_fake", "type": "message", "role": "assistant"})
 
     async def answer(self, request: dict, send, outcome: str) -> None:
-        message = answer_message(request)
+        verdict = self.judge.verdict(prompt_text(request)) if is_judge_request(request) else None
+        message = answer_message(request, verdict)
         too_long = message["usage"]["input_tokens"] > self.context_window
         self.count(str(request.get("model", "")), "too_long" if too_long else outcome)
         if too_long:

@@ -34,8 +34,8 @@ async def record_scores(
 
 def scored_event(answer: AnswerCompleted, score: Score, judge: Judge) -> AnswerScored:
     return AnswerScored(
-        **answer.envelope_for_next(), metric=score.metric, value=score.value,
-        judge=judge.name, judge_version=judge.version, variant=answer.variant,
+        **answer.envelope_for_next(), metric=score.metric, value=score.value, judge=judge.name,
+        judge_version=judge.version, variant=answer.variant, spread=score.spread, repeats=score.repeats,
     )
 
 

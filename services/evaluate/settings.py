@@ -1,10 +1,11 @@
 from pydantic import Field
 
 from libs.evaluation.drift import DriftPolicy
+from libs.evaluation.judge_factory import JudgeSettings
 from libs.platform.settings import DatabaseSettings, ServiceSettings
 
 
-class EvaluateSettings(ServiceSettings, DatabaseSettings):
+class EvaluateSettings(ServiceSettings, DatabaseSettings, JudgeSettings):
     health_port: int = Field(8085, description="Port of /healthz and /readyz.")
     eval_sample_rate: float = Field(0.1, ge=0.0, le=1.0, description="Share of answers scored, by request-id hash.")
     eval_drift_window: int = Field(50, ge=1, description="Most recent measured scores whose mean is checked for drift.")

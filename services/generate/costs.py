@@ -1,4 +1,4 @@
-"""Per-tenant daily budgets read from the cost ledger, and one ledger row per generated draft.
+"""Per-tenant daily budgets read from the cost ledger (rows are written by `libs.stores.cost_ledger.record_cost`).
 
 The ledger is bookkeeping, not the answer: when it cannot be read the model may still serve (logged),
 and when a row cannot be written the answer is still published (the row is in the error log).
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from libs.stores.cost_ledger import CostEntry, CostLedger, utc_today
+from libs.stores.cost_ledger import CostLedger, utc_today
 
 log = structlog.get_logger(__name__)
 
@@ -38,13 +38,3 @@ async def over_budget(tenant: str, budgets: TenantBudgets, ledger: CostLedger | 
         log.warning("tenant over its daily budget, answering offline", spent_usd=round(spent, 6), budget_usd=limit)
         return True
     return False
-
-
-async def record_cost(entry: CostEntry, ledger: CostLedger | None, timeout_s: float = 0.5) -> None:
-    if ledger is None:
-        return
-    try:
-        async with asyncio.timeout(timeout_s):
-            await ledger.record(entry)
-    except Exception as error:
-        log.error("cost not recorded in the ledger", entry=entry.__dict__ | {"day": str(entry.day)}, error=repr(error)[:300])

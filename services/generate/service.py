@@ -12,8 +12,8 @@ from libs.models.draft_cache import DraftCache, cache_key
 from libs.models.extractive import ExtractiveGenerator
 from libs.models.generation import Draft
 from libs.models.prompts import PromptTemplate, render, template_for
-from libs.stores.cost_ledger import CostEntry, CostLedger
-from services.generate.costs import TenantBudgets, over_budget, record_cost
+from libs.stores.cost_ledger import CostEntry, CostLedger, record_cost
+from services.generate.costs import TenantBudgets, over_budget
 from services.generate.ladder import ModelRung, RetryPolicy, TimePolicy, climb
 
 OFFLINE = "offline"
