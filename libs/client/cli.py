@@ -8,11 +8,13 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from libs.contracts.documents import SubmitDocument
+from libs.contracts.envelope import new_id
 from libs.contracts.questions import AnswerCompleted
 from libs.contracts.topics import ALL_TOPICS
 from libs.client.cli_eval import eval_command
 from libs.client.cli_labels import labels_app
-from libs.client.documents import read_documents
+from libs.client.documents import read_readable
 from libs.client.rag_client import RagClient
 from libs.devstack.stack import LocalStack, StackConfig, ensure_up
 
@@ -60,13 +62,19 @@ def down(run_dir: Path = RUN_DIR) -> None:
 
 
 @app.command()
-def ingest(path: Path = typer.Argument(..., help="A file, or a folder of .md/.txt files."), tenant: str = TENANT,
-           bootstrap: str = BOOTSTRAP, timeout: float = typer.Option(120.0, help="Seconds to wait per document.")) -> None:
-    """Index documents for a tenant and wait until each is ingested."""
-    documents = list(read_documents(path, tenant))
+def ingest(path: Path = typer.Argument(..., help="A file, or a folder of .md, .txt, .rst, .html or .pdf files."),
+           tenant: str = TENANT, bootstrap: str = BOOTSTRAP,
+           timeout: float = typer.Option(120.0, help="Seconds to wait per document.")) -> None:
+    """Index documents for a tenant and wait until each is ingested. Unreadable files are listed and skipped;
+    the exit code is then 1."""
+    documents, unreadable = read_readable(path, tenant)
+    for reason in unreadable:
+        console.print(f"[red]skipped[/red] {reason}")
     if not documents:
-        raise typer.BadParameter(f"no .md/.txt files under {path}")
+        raise typer.BadParameter(f"no readable .md/.txt/.rst/.html/.pdf files under {path}")
     asyncio.run(_ingest(documents, bootstrap, timeout))
+    if unreadable:
+        raise typer.Exit(1)
 
 
 async def _ingest(documents, bootstrap: str, timeout: float) -> None:
@@ -82,6 +90,21 @@ async def _ingest_one(rag: RagClient, doc, timeout: float, progress: Progress, t
     result = await rag.ingest(doc, timeout_s=timeout)
     progress.advance(task)
     return result
+
+
+@app.command()
+def delete(document_id: str = typer.Argument(..., help="The id the document was ingested under (its path without suffix)."),
+           tenant: str = TENANT, bootstrap: str = BOOTSTRAP,
+           timeout: float = typer.Option(120.0, help="Seconds to wait for the ingest service.")) -> None:
+    """Remove a document's chunks from the tenant's index; it is never retrieved again."""
+    doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id=document_id, source="ragbus delete", delete=True)
+    result = asyncio.run(_ingest_one_quietly(doc, bootstrap, timeout))
+    console.print(f"Deleted {document_id}: {result.chunks_removed} chunk(s) removed.")
+
+
+async def _ingest_one_quietly(doc: SubmitDocument, bootstrap: str, timeout: float):
+    async with RagClient(bootstrap) as rag:
+        return await rag.ingest(doc, timeout_s=timeout)
 
 
 @app.command()

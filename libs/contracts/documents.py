@@ -1,6 +1,6 @@
 """Messages of the ingest flow (docs.* topics)."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from libs.contracts.envelope import Envelope
 
@@ -12,8 +12,17 @@ class SubmitDocument(Envelope):
 
     document_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._/-]+$")
     source: str = Field(min_length=1, max_length=500, description="Where the document came from (path or URL).")
-    text: str = Field(min_length=1, max_length=MAX_DOCUMENT_CHARS)
+    text: str = Field(default="", max_length=MAX_DOCUMENT_CHARS, description="The document; empty only with `delete`.")
     version: str = Field(default="1", max_length=64)
+    delete: bool = Field(default=False, description="Remove every chunk of the document; `text` must be empty.")
+
+    @model_validator(mode="after")
+    def text_or_delete(self) -> "SubmitDocument":
+        if self.delete and self.text:
+            raise ValueError("a deletion carries no text")
+        if not self.delete and not self.text:
+            raise ValueError("text is empty: send delete=true to remove a document")
+        return self
 
 
 class DocumentIngested(Envelope):

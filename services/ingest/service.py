@@ -1,7 +1,7 @@
 """Ingest as plain functions: parse and chunk a submitted document, then make the index hold exactly its chunks.
 
-Replace semantics: the stored chunks of a document become the chunks of the submitted text. A submission
-whose text has no content (whitespace, or HTML without text) therefore deletes the document.
+Replace semantics: the stored chunks of a document become the chunks of the submitted text. A deletion
+(`delete=true`), like a text with no content (whitespace, or HTML without text), leaves it no chunks.
 """
 
 from dataclasses import dataclass

@@ -95,7 +95,8 @@ async def test_a_deleted_document_is_no_longer_retrieved(stack, tenant):
         await ingest_catalogue(rag, tenant)
         await ingest(rag, tenant, "stock-note", STOCK_NOTE)
         present = await ask_until(rag, tenant, lambda answer: "stock-note" in retrieved_documents(answer))
-        deleted = await ingest(rag, tenant, "stock-note", " \n")
+        deleted = await rag.ingest(SubmitDocument(request_id=new_id(), tenant=tenant, document_id="stock-note",
+                                                  source="test", delete=True), timeout_s=120)
         gone = await ask_until(rag, tenant, lambda answer: "stock-note" not in retrieved_documents(answer))
     assert "stock-note" in retrieved_documents(present) and "bin 14" in present.answer
     assert (deleted.chunks_added, deleted.chunks_removed) == (0, 1)

@@ -1,6 +1,7 @@
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from libs.contracts.documents import SubmitDocument
 from libs.contracts.envelope import SCHEMA_VERSION
 from libs.contracts.questions import AskQuestion
 from libs.contracts.topics import ALL_TOPICS
@@ -35,3 +36,13 @@ def test_secrets_do_not_show_in_settings_output():
     settings = KafkaSettings(sasl_password=SecretStr("hunter2-secret"))
     assert "hunter2-secret" not in repr(settings)
     assert "hunter2-secret" not in settings.model_dump_json()
+
+
+def test_a_document_submission_has_text_or_is_a_deletion():
+    base = {"request_id": "r1", "tenant": "acme", "document_id": "travel", "source": "travel.md"}
+    assert SubmitDocument.model_validate({**base, "text": "Hotels are capped."}).delete is False
+    assert SubmitDocument.model_validate({**base, "delete": True}).text == ""
+    with pytest.raises(ValidationError, match="send delete=true"):
+        SubmitDocument.model_validate({**base, "text": ""})
+    with pytest.raises(ValidationError, match="carries no text"):
+        SubmitDocument.model_validate({**base, "text": "x", "delete": True})
