@@ -9,10 +9,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from libs.devstack.processes import http_ok
 from libs.devstack.stack import LocalStack, StackConfig, ensure_up
 from libs.evaluation.cases import CASES_FILE, load_cases
 from libs.evaluation.gate import BASELINE_FILE, compare, load_baseline, write_baseline
 from libs.evaluation.judge_factory import JudgeChoice, JudgeSettings, build_judge
+from libs.evaluation.model_outage import stack_outage
 from libs.evaluation.runner import run_eval
 from libs.stores.cost_ledger import InMemoryCostLedger
 
@@ -43,8 +45,13 @@ def eval_command(
     """Run the evaluation set through the running pipeline and gate on the committed baseline."""
     ledger = InMemoryCostLedger()
     judge = build_judge(judge_settings(judge_choice, judge_repeats), ledger=ledger)
+    stack = LocalStack(StackConfig())
     if start_stack:
-        ensure_up(LocalStack(StackConfig()), progress=lambda message: console.print(f"[green]✓[/] {message}"))
+        ensure_up(stack, progress=lambda message: console.print(f"[green]✓[/] {message}"))
+    outage = stack_outage(stack) if local_stack_is_up(stack, bootstrap) else None
+    if outage is None:
+        console.print("[yellow]cases with a model_fault are skipped: only the local stack's generate service can be "
+                      "restarted against a failing model API[/]")
     cases = load_cases(cases_file)
     if only:
         cases = [c for c in cases if c.category in set(only.split(","))]
@@ -55,7 +62,7 @@ def eval_command(
             done.append(result)
             status.update(f"evaluating: {len(done)}/{len(cases)} cases, {sum(r.passed for r in done)} passed")
 
-        result = asyncio.run(run_eval(bootstrap, cases, judge, progress=progress))
+        result = asyncio.run(run_eval(bootstrap, cases, judge, progress=progress, outage=outage))
     result["run"]["judge"]["cost_usd"] = round(sum(entry.cost_usd for entry in ledger.entries), 6)
     reference = load_baseline(baseline)
     if reference is not None and not only:
@@ -69,6 +76,11 @@ def eval_command(
     elif gate and "gate" in result and not result["gate"]["passed"]:
         print_gate_failure(result["gate"])
         raise typer.Exit(code=1)
+
+
+def local_stack_is_up(stack: LocalStack, bootstrap: str) -> bool:
+    return stack.config.bootstrap_servers == bootstrap and all(
+        http_ok(stack.readiness_url(name)) for name in stack.services)
 
 
 def judge_settings(choice: JudgeChoice, repeats: int) -> JudgeSettings:

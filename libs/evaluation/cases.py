@@ -4,7 +4,7 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CASES_FILE = Path("eval/cases.jsonl")
 VERSION_FILE = Path("eval/VERSION")
@@ -28,6 +28,17 @@ class EvalCase(BaseModel):
     expected: Expected
     category: str
     notes: str = ""
+    model_fault: str | None = Field(
+        default=None, description="Run the case with every model API call failing this way (a fake server fault kind).")
+
+    @field_validator("model_fault")
+    @classmethod
+    def known_fault(cls, kind: str | None) -> str | None:
+        from libs.testing.fake_faults import KINDS
+
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"unknown model_fault {kind!r}; one of {KINDS}")
+        return kind
 
 
 def load_cases(path: Path = CASES_FILE) -> list[EvalCase]:

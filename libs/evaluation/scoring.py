@@ -51,6 +51,9 @@ def verdict(case: EvalCase, answer: AnswerCompleted, correctness: float | None) 
         return False, f"expected {expected_status.value}, got {answer.status.value}"
     if case.expected == Expected.ANSWER and (correctness or 0.0) < MIN_CORRECTNESS:
         return False, f"key facts missing (correctness {correctness})"
+    if case.model_fault and (answer.generation is None or answer.generation.rung == "primary" or not answer.generation.reason):
+        rung = answer.generation.rung if answer.generation else "none"
+        return False, f"model API faulted ({case.model_fault}) but the answer is not marked as a fallback (rung {rung})"
     return True, ""
 
 

@@ -97,7 +97,9 @@ def case_rows(results: list[CaseResult]) -> list[dict]:
             "answer": r.answer.answer, "citations": [c.document_id for c in r.answer.citations],
             "metrics": {k: (round(v, 4) if v is not None else None) for k, v in r.metrics.items()},
             "latency_ms": round(r.latency_ms, 2), "cost_usd": r.answer.cost_usd, "request_id": r.answer.request_id,
-            "judge_spread": r.judge_spread,
+            "judge_spread": r.judge_spread, "model_fault": r.case.model_fault,
+            "rung": r.answer.generation.rung if r.answer.generation else None,
+            "rung_reason": r.answer.generation.reason if r.answer.generation else None,
         }
         for r in results
     ]

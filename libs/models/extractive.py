@@ -10,7 +10,7 @@ never quoted as an answer.
 
 from libs.contracts.questions import RetrievedChunk
 from libs.models.generation import Draft, cite
-from libs.models.text import content_words, coverage, sentences
+from libs.models.text import coverage, matching_words, sentences
 
 MODEL_NAME = "offline-extractive-v1"
 
@@ -24,12 +24,12 @@ class ExtractiveGenerator:
         return self.answer(question, chunks)
 
     def answer(self, question: str, chunks: list[RetrievedChunk]) -> Draft:
-        asked = content_words(question)
+        asked = matching_words(question)
         candidates = []
         for rank, chunk in enumerate(chunks):
-            headings = content_words(chunk.heading_path)
+            headings = matching_words(chunk.heading_path)
             for sentence in sentences(body_of(chunk)):
-                said = content_words(sentence)
+                said = matching_words(sentence)
                 if coverage(asked, said) < self._min_overlap:
                     continue
                 # ties go to the better-ranked chunk: retrieval already judged relevance

@@ -2,6 +2,8 @@
 
 import re
 
+from libs.retrieval.analysis import s_stem
+
 WORD = re.compile(r"[a-z0-9][a-z0-9.\-]*[a-z0-9]|[a-z0-9]")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 STOPWORDS = frozenset(
@@ -13,6 +15,11 @@ STOPWORDS = frozenset(
 
 def content_words(text: str) -> set[str]:
     return {w.strip(".-") for w in WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
+def matching_words(text: str) -> set[str]:
+    """Content words with plural endings stripped, for matching a question to a sentence ("passwords" ~ "password")."""
+    return {s_stem(word) for word in content_words(text)}
 
 
 def sentences(text: str) -> list[str]:

@@ -5,6 +5,7 @@ import pytest
 from libs.evaluation.cases import load_cases
 from libs.evaluation.gate import compare, load_baseline
 from libs.evaluation.judges import OfflineJudge
+from libs.evaluation.model_outage import stack_outage
 from libs.evaluation.runner import run_eval
 
 pytestmark = pytest.mark.integration
@@ -18,10 +19,15 @@ def baseline():
 
 
 async def test_the_committed_configuration_passes_the_gate(stack, baseline):
-    result = await run_eval(stack.config.bootstrap_servers, load_cases(), OfflineJudge())
+    result = await run_eval(stack.config.bootstrap_servers, load_cases(), OfflineJudge(), outage=stack_outage(stack))
     verdict = compare(result, baseline)
     assert verdict["passed"], verdict
-    assert result["run"]["cases"] >= 50
+    assert result["run"]["cases"] >= 50 and result["run"]["skipped"] == []
+    faulted = [row for row in result["cases"] if row["model_fault"]]
+    assert len(faulted) >= 2, "the eval set has model-fault cases"
+    for row in faulted:  # answered or abstained, never failed, and from the offline rung with the reason recorded
+        assert row["status"] in {"ok", "abstained"} and row["rung"] == "offline", row
+        assert f"primary:{row['model_fault']}" in row["rung_reason"], row
 
 
 async def test_a_generator_that_never_answers_fails_the_gate(stack, baseline):

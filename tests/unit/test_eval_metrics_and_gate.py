@@ -71,3 +71,21 @@ def test_gate_fails_when_a_passing_case_fails_or_a_metric_becomes_unmeasured():
     verdict = compare(run({"correctness": 0.9, "faithfulness": None}, ["c1"]), BASELINE)
     assert verdict["newly_failing_cases"] == ["c2"]
     assert [r["metric"] for r in verdict["regressions"]] == ["faithfulness"]
+
+
+def test_a_model_fault_case_passes_only_when_a_lower_rung_answered():
+    from libs.contracts.questions import AnswerCompleted, GenerationInfo
+    from libs.evaluation.cases import EvalCase
+    from libs.evaluation.scoring import score_case
+
+    case = EvalCase(id="acme-900", tenant="acme", question="How many remote days?", relevant_doc_ids=["remote"],
+                    key_facts=["3 days"], reference_answer="3 days", expected="answer", category="api_failure",
+                    model_fault="server_error")
+
+    def answered_by(rung: str, reason: str) -> AnswerCompleted:
+        return AnswerCompleted(request_id="r", tenant="acme", question=case.question, status="ok",
+                               answer="Up to 3 days per week.", generation=GenerationInfo(rung=rung, reason=reason))
+
+    assert score_case(case, answered_by("offline", "primary:server_error"), 5.0, {}).passed
+    unfaulted = score_case(case, answered_by("primary", ""), 5.0, {})
+    assert not unfaulted.passed and "not marked as a fallback" in unfaulted.failure
