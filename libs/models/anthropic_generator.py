@@ -2,7 +2,8 @@
 
 One call per `complete`: retries, breakers and fallbacks are the caller's (services/generate/ladder.py),
 so generation builds the client with `max_retries=0`. `reply` is the same call with any system prompt:
-the LLM judge (libs/evaluation/llm_judge.py) asks through it.
+the LLM judge (libs/evaluation/llm_judge.py) asks through it. Which request settings each model accepts,
+and its price, are in `model_catalogue`; a model without a price is refused when the generator is built.
 """
 
 import re
@@ -12,16 +13,11 @@ from anthropic import AsyncAnthropic
 
 from libs.contracts.questions import RetrievedChunk, TokenUsage
 from libs.models.generation import Draft, cite
-from libs.models.model_errors import MalformedResponse
+from libs.models.model_catalogue import price_of, request_options
+from libs.models.model_errors import MalformedResponse, MaxTokensReached
 from libs.models.prompts import NOT_FOUND, Prompt, render, template_for
 from libs.models.text import content_words, coverage, sentences
 
-# USD per million tokens (input, output); unknown models are costed at the most expensive known price.
-PRICES_PER_MTOK = {
-    "claude-sonnet-4-5": (3.0, 15.0),
-    "claude-haiku-4-5": (1.0, 5.0),
-    "claude-opus-4-1": (15.0, 75.0),
-}
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
 
@@ -39,8 +35,8 @@ def anthropic_client(api_key: str, base_url: str | None, timeout_s: float, max_r
     return AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
 
 
-def cost_usd(model: str, usage: TokenUsage) -> float:
-    price_in, price_out = PRICES_PER_MTOK.get(model, max(PRICES_PER_MTOK.values()))
+def cost_usd(price: tuple[float, float], usage: TokenUsage) -> float:
+    price_in, price_out = price
     return round((usage.input_tokens * price_in + usage.output_tokens * price_out) / 1_000_000, 6)
 
 
@@ -60,38 +56,45 @@ def supporting_quote(answer: str, number: int, chunk: RetrievedChunk, max_senten
 
 
 def answer_text(response) -> str:
-    """The text of a Messages API response; MalformedResponse when it is not a message with text and usage."""
+    """The text blocks of a Messages API response (thinking blocks are skipped); MalformedResponse when it
+    is not a message with text and usage, MaxTokensReached when it was cut at `max_tokens`."""
     content = getattr(response, "content", None)
     usage = getattr(response, "usage", None)
     if not isinstance(content, list) or not isinstance(getattr(usage, "input_tokens", None), int):
         raise MalformedResponse(f"not a message: {str(response)[:200]}")
     texts = [getattr(block, "text", None) for block in content if getattr(block, "type", None) == "text"]
+    if getattr(response, "stop_reason", None) == "max_tokens":  # a cut answer can end in a wrong number
+        raise MaxTokensReached(f"cut at max_tokens after {usage.output_tokens} output tokens, {len(texts)} text blocks")
     if not texts or not all(isinstance(text, str) for text in texts):
         raise MalformedResponse("message without text content")
     return "".join(texts).strip()
 
 
 class AnthropicGenerator:
-    def __init__(self, client: AsyncAnthropic, model: str, max_tokens: int = 512) -> None:
+    """`max_tokens` is the answer's; `thinking_tokens` is added for models that think (0: thinking off)."""
+
+    def __init__(self, client: AsyncAnthropic, model: str, max_tokens: int = 512, *, thinking_tokens: int = 0,
+                 effort: str | None = None, extra_prices: dict[str, tuple[float, float]] | None = None) -> None:
         self._client = client
         self.model = model
-        self._max_tokens = max_tokens
+        self._price = price_of(model, extra_prices)  # UnpricedModel now rather than unpriced answers later
+        self._options = request_options(model, max_tokens, thinking_tokens, effort)
 
     async def reply(self, system: str, user: str, timeout_s: float | None = None) -> Reply:
         """One call with any system prompt (the judge asks through this too)."""
         try:
             response = await self._client.messages.create(
                 model=self.model,
-                max_tokens=self._max_tokens,
                 system=system,
                 messages=[{"role": "user", "content": user}],
+                **self._options,
                 **({"timeout": timeout_s} if timeout_s is not None else {}),
             )
         except ValueError as error:  # a body that is not JSON, or JSON the SDK cannot read
             raise MalformedResponse(str(error)[:200]) from error
         text = answer_text(response)
         usage = TokenUsage(input_tokens=response.usage.input_tokens, output_tokens=response.usage.output_tokens or 0)
-        return Reply(text=text, model=response.model or self.model, usage=usage, cost_usd=cost_usd(self.model, usage))
+        return Reply(text=text, model=response.model or self.model, usage=usage, cost_usd=cost_usd(self._price, usage))
 
     async def complete(self, prompt: Prompt, timeout_s: float | None = None) -> Draft:
         return self.draft(await self.reply(prompt.system, prompt.user, timeout_s), prompt.chunks)

@@ -10,6 +10,10 @@ class MalformedResponse(Exception):
     """The API answered 2xx with something that is not a usable message."""
 
 
+class MaxTokensReached(MalformedResponse):
+    """The reply was cut at `max_tokens` (thinking counts toward it): no answer text, or only part of it."""
+
+
 def status_of(error: BaseException) -> int | None:
     return error.status_code if isinstance(error, anthropic.APIStatusError) else None
 
@@ -29,6 +33,8 @@ def reason_code(error: BaseException) -> str:
             return "timeout"
         case anthropic.APIConnectionError():
             return "connection_error"
+        case MaxTokensReached():
+            return "max_tokens"
         case MalformedResponse():
             return "malformed_response"
         case anthropic.APIStatusError():

@@ -1,11 +1,12 @@
 """A Messages API server of our own, so the real `anthropic` SDK can be tested without the network.
 
 It answers POST /v1/messages from the numbered sources in the prompt (see `fake_answers`), judge requests
-with a JSON verdict (see `fake_judge`), and can be told to misbehave: 429 with `retry-after`, 529, 500,
+with a JSON verdict (see `fake_judge`), thinks first and refuses settings per model generation like the
+API (see `fake_model_rules`), and can be told to misbehave: 429 with `retry-after`, 529, 500,
 slow answers, hangs, malformed bodies, prose where JSON was asked for — for the next N
 calls or at a rate, for every model or one (`fake_faults`). Faults are set with `FakeAnthropic.inject` or over HTTP:
 
-    POST   /admin/faults  {"kind": "overloaded", "count": 3, "model": "claude-sonnet-4-5"}
+    POST   /admin/faults  {"kind": "overloaded", "count": 3, "model": "claude-sonnet-5-5"}
     DELETE /admin/faults
     GET    /admin/stats
 

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from libs.testing.fake_answers import answer_message, prompt_text, too_long_error
 from libs.testing.fake_faults import ERROR_STATUS, Fault, FaultPlan
 from libs.testing.fake_judge import FakeJudge, is_judge_request
+from libs.testing.fake_model_rules import refusal
 
 Scope = dict
 HANG_LIMIT_S = 120.0
@@ -47,6 +48,10 @@ class FakeAnthropicApp:
     async def messages(self, request: dict, receive, send) -> None:
         model = str(request.get("model", ""))
         self.requests.append(request)
+        if problem := refusal(request):  # checked before any fault, as the API validates first
+            self.count(model, "invalid_request")
+            await send_json(send, 400, error_body("invalid_request_error", problem))
+            return
         fault = self.plan.pick(model)
         if fault is None or fault.kind == "slow":
             await asyncio.sleep(fault.delay_s if fault else 0)

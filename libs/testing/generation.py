@@ -5,7 +5,7 @@ from datetime import timedelta
 from libs.contracts.envelope import new_id, utcnow
 from libs.contracts.questions import ContextRetrieved, RequestState, RetrievedChunk
 
-PRIMARY = "claude-sonnet-4-5"
+PRIMARY = "claude-sonnet-5-5"
 SECONDARY = "claude-haiku-4-5"
 SAMPLE_CHUNKS = (
     ("wheels#1", "The RW-200 reaction wheel weighs 0.95 kg. It is assembled in Munich."),

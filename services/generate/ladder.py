@@ -84,7 +84,7 @@ def log_retry(rung: ModelRung):
 def retrying(rung: ModelRung, budget_s: float, policy: RetryPolicy) -> AsyncRetrying:
     return AsyncRetrying(
         stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(budget_s - policy.min_attempt_s),
-        wait=WaitRetryAfter(wait_exponential_jitter(initial=policy.backoff_initial_s, max=policy.backoff_max_s)),
+        wait=WaitRetryAfter(wait_exponential_jitter(multiplier=policy.backoff_initial_s, max=policy.backoff_max_s)),
         retry=retry_if_exception(is_retryable),
         before_sleep=log_retry(rung),
         reraise=True,

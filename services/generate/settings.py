@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 
 from libs.platform.settings import DatabaseSettings, ServiceSettings
@@ -7,11 +9,14 @@ class GenerateSettings(ServiceSettings, DatabaseSettings):
     health_port: int = Field(8083, description="Port of /healthz and /readyz.")
     anthropic_api_key: SecretStr | None = Field(None, description="Claude API key; without it the offline generator answers.")
     anthropic_base_url: str | None = Field(None, description="Messages API base URL (a local fake in tests).")
-    anthropic_model: str = Field("claude-sonnet-4-5", description="Model of the first rung.")
+    anthropic_model: str = Field("claude-sonnet-5-5", description="Model of the first rung.")
     anthropic_fallback_model: str = Field("claude-haiku-4-5", description="Cheaper model of the second rung; empty: no second rung.")
+    anthropic_effort: Literal["low", "medium", "high"] | None = Field("low", description="output_config.effort for models that take it; empty: theirs.")
+    anthropic_thinking_tokens: int = Field(1024, ge=0, description="Thinking tokens on top of MAX_OUTPUT_TOKENS for models that think; 0: thinking off.")
+    model_prices_usd_per_mtok: dict[str, tuple[float, float]] = Field(default_factory=dict, description='Prices the built-in table lacks, USD/MTok in, out: {"claude-x": [2, 10]}.')
     anthropic_timeout_s: float = Field(30.0, gt=0, description="Longest one model call may take (less when the deadline is nearer).")
     anthropic_max_retries: int = Field(2, ge=0, description="Retries per model rung (tenacity; backoff honours retry-after).")
-    max_output_tokens: int = Field(512, ge=16, description="Output tokens asked for and reserved in the context budget.")
+    max_output_tokens: int = Field(512, ge=16, description="Answer tokens asked for, reserved in the context budget with the thinking tokens.")
     retry_initial_backoff_s: float = Field(0.25, gt=0, description="First backoff between retries, doubled each time, with jitter.")
     retry_max_backoff_s: float = Field(4.0, gt=0, description="Longest backoff between retries.")
     breaker_fail_max: int = Field(5, ge=1, description="Consecutive failed calls that open a model's circuit breaker.")
@@ -19,7 +24,7 @@ class GenerateSettings(ServiceSettings, DatabaseSettings):
     deadline_reserve_s: float = Field(0.5, ge=0, description="Time before the deadline kept for the offline rung and the hop to the guardrail.")
     rung_time_share: float = Field(0.6, gt=0, le=1, description="Share of the time left a model rung may use (the last one: all).")
     context_window_tokens: int = Field(8192, ge=256, description="Most tokens one call may use: prompt plus reserved output.")
-    chars_per_token: float = Field(3.5, gt=0, description="Local token estimate: characters per token.")
+    chars_per_token: float = Field(2.7, gt=0, description="Local token estimate: characters per token (Sonnet 5.x tokenizer).")
     duplicate_similarity: float = Field(0.8, gt=0, le=1, description="Jaccard of word 3-shingles from which a chunk is a near-duplicate.")
     cache_max_entries: int = Field(1024, ge=0, description="Drafts kept in the in-process cache (0: no cache).")
     cache_ttl_s: float = Field(600.0, gt=0, description="How long a cached draft is served.")
@@ -33,3 +38,8 @@ class GenerateSettings(ServiceSettings, DatabaseSettings):
     @classmethod
     def no_limit_when_off(cls, value):
         return None if isinstance(value, str) and value.strip().lower() in {"", "off", "none"} else value
+
+    @field_validator("anthropic_effort", mode="before")
+    @classmethod
+    def default_effort_when_empty(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value

@@ -16,7 +16,9 @@ def build_deps(settings: GenerateSettings, board: BreakerBoard | None = None) ->
     return GenerateDeps(
         offline=ExtractiveGenerator(settings.extractive_max_sentences, settings.extractive_min_overlap),
         counter=CharRatioCounter(settings.chars_per_token),
-        limits=ContextLimits(settings.context_window_tokens, settings.max_output_tokens, settings.duplicate_similarity),
+        limits=ContextLimits(
+            settings.context_window_tokens, reserved_output_tokens(settings), settings.duplicate_similarity
+        ),
         cache=TtlLruCache(settings.cache_max_entries, settings.cache_ttl_s),
         rungs=build_rungs(settings, board or BreakerBoard(settings.breaker_fail_max, settings.breaker_reset_timeout_s)),
         retry=RetryPolicy(
@@ -28,12 +30,15 @@ def build_deps(settings: GenerateSettings, board: BreakerBoard | None = None) ->
     )
 
 
+def reserved_output_tokens(settings: GenerateSettings) -> int:
+    """The answer's tokens plus the thinking allowance: both are output that counts toward `max_tokens`."""
+    return settings.max_output_tokens + settings.anthropic_thinking_tokens
+
+
 def build_rungs(settings: GenerateSettings, board: BreakerBoard) -> list[ModelRung]:
     if settings.anthropic_api_key is None:
         return []
     from anthropic import AsyncAnthropic
-
-    from libs.models.anthropic_generator import AnthropicGenerator
 
     client = AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(), base_url=settings.anthropic_base_url,
@@ -42,6 +47,15 @@ def build_rungs(settings: GenerateSettings, board: BreakerBoard) -> list[ModelRu
     models = [m for m in (settings.anthropic_model, settings.anthropic_fallback_model) if m]
     observe_breakers(board)
     return [
-        ModelRung(name, AnthropicGenerator(client, model, settings.max_output_tokens), board.breaker(model))
+        ModelRung(name, generator(client, model, settings), board.breaker(model))
         for name, model in zip(RUNG_NAMES, models)
     ]
+
+
+def generator(client, model: str, settings: GenerateSettings):
+    from libs.models.anthropic_generator import AnthropicGenerator
+
+    return AnthropicGenerator(
+        client, model, settings.max_output_tokens, thinking_tokens=settings.anthropic_thinking_tokens,
+        effort=settings.anthropic_effort, extra_prices=settings.model_prices_usd_per_mtok,
+    )

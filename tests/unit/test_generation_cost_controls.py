@@ -108,7 +108,8 @@ async def test_context_overflow_is_answered_from_what_fits_with_the_dropped_chun
               for n in range(5)]
     chunks = [chunk("travel#1", "Hotel stays are capped at 180 EUR per night."), *filler]
     with FakeAnthropic(context_window=700) as small:  # the fake refuses prompts over 700 tokens, like the API
-        deps = deps_for(small.base_url, context_window_tokens=700 + 128, max_output_tokens=128)
+        deps = deps_for(small.base_url, context_window_tokens=700 + 128 + 256, max_output_tokens=128,
+                        anthropic_thinking_tokens=256)  # thinking is output too: reserved with the answer
         generated = await service.generate(context_for(QUESTION, chunks), deps)
         assert small.stats()["outcomes"] == {"ok": 1}  # never "too_long"
         sent = small.last_request()["messages"][0]["content"]
@@ -116,7 +117,7 @@ async def test_context_overflow_is_answered_from_what_fits_with_the_dropped_chun
     assert generated.draft.answer == "Hotel stays are capped at 180 EUR per night. [1]"
     assert generated.info.dropped_chunk_ids and set(generated.info.dropped_chunk_ids) < {c.chunk_id for c in filler}
     assert all(c.text not in sent for c in filler if c.chunk_id in generated.info.dropped_chunk_ids)
-    assert generated.info.token_counter == "chars/3.5" and 0 < generated.info.context_tokens <= 700
+    assert generated.info.token_counter == "chars/2.7" and 0 < generated.info.context_tokens <= 700
 
 
 async def test_a_question_too_long_for_any_model_is_answered_offline(fake):

@@ -28,14 +28,16 @@ def client(fake: FakeAnthropic) -> anthropic.AsyncAnthropic:
     return anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
 
 
-async def ask(fake: FakeAnthropic, prompt: str = PROMPT, model: str = "claude-sonnet-4-5"):
-    return await client(fake).messages.create(model=model, max_tokens=64, messages=[{"role": "user", "content": prompt}])
+async def ask(fake: FakeAnthropic, prompt: str = PROMPT, model: str = "claude-haiku-4-5", **options):
+    return await client(fake).messages.create(
+        model=model, max_tokens=options.pop("max_tokens", 64), messages=[{"role": "user", "content": prompt}], **options
+    )
 
 
 async def test_answers_with_the_best_source_sentence_and_cites_it(fake):
     message = await ask(fake)
     assert message.content[0].text == "Hotel stays are capped at 180 EUR per night. [2]"
-    assert message.model == "claude-sonnet-4-5" and message.stop_reason == "end_turn"
+    assert message.model == "claude-haiku-4-5" and message.stop_reason == "end_turn"
     assert message.usage.input_tokens == -(-len(PROMPT) // 4)
     assert message.usage.output_tokens > 0
 
@@ -65,10 +67,46 @@ async def test_error_faults_reach_the_sdk_as_its_typed_errors(fake, kind, error,
 
 
 async def test_a_fault_for_one_model_leaves_the_others_alone(fake):
-    fake.inject(Fault(kind="overloaded", count=5, model="claude-sonnet-4-5"))
+    fake.inject(Fault(kind="overloaded", count=5, model="claude-sonnet-5-5"))
     assert (await ask(fake, model="claude-haiku-4-5")).content[0].text.endswith("[2]")
     with pytest.raises(anthropic.OverloadedError):
-        await ask(fake, model="claude-sonnet-4-5")
+        await ask(fake, model="claude-sonnet-5-5")
+
+
+async def test_a_5x_model_thinks_before_the_text_and_counts_30_percent_more_tokens(fake):
+    message = await ask(fake, model="claude-sonnet-5-5", max_tokens=1024)
+    assert [block.type for block in message.content] == ["thinking", "text"]
+    assert "Source [2] covers" in message.content[0].thinking
+    assert message.content[1].text == "Hotel stays are capped at 180 EUR per night. [2]"
+    assert message.usage.input_tokens == -(-len(PROMPT) * 13 // 40)
+    assert message.usage.output_tokens > -(-len(message.content[1].text) * 13 // 40)  # the thinking is billed too
+
+
+@pytest.mark.parametrize(("model", "off"), [("claude-sonnet-5-5", "between_tools"), ("claude-sonnet-5", "disabled")])
+async def test_a_5x_model_told_not_to_think_answers_with_text_only(fake, model, off):
+    message = await ask(fake, model=model, thinking={"type": off})
+    assert [block.type for block in message.content] == ["text"]
+
+
+async def test_max_tokens_is_honoured_with_thinking_counted_toward_it(fake):
+    message = await ask(fake, model="claude-sonnet-5-5", max_tokens=12)
+    assert [block.type for block in message.content] == ["thinking"]
+    assert (message.stop_reason, message.usage.output_tokens) == ("max_tokens", 12)
+    cut = await ask(fake, model="claude-haiku-4-5", max_tokens=5)
+    assert cut.stop_reason == "max_tokens" and PROMPT.count(cut.content[0].text) == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [("claude-sonnet-5-5", {"thinking": {"type": "disabled"}}),
+     ("claude-sonnet-5", {"thinking": {"type": "enabled", "budget_tokens": 1024}}),
+     ("claude-sonnet-5", {"extra_body": {"temperature": 0.2}}),  # SDK 2.14 has no sampling parameters
+     ("claude-sonnet-4-6", {"thinking": {"type": "between_tools"}}),
+     ("claude-haiku-4-5", {"output_config": {"effort": "low"}})],
+)
+async def test_settings_a_model_refuses_get_the_apis_400(fake, model, options):
+    with pytest.raises(anthropic.BadRequestError):
+        await ask(fake, model=model, **options)
 
 
 async def test_a_hanging_call_ends_with_the_clients_timeout(fake):
