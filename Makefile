@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline bench bench-retrieval bench-guardrails bench-generation chaos asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report bench bench-retrieval bench-guardrails bench-generation chaos asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,6 +39,9 @@ eval: setup  ## run the evaluation set through the local stack (started if neede
 
 eval-baseline: setup  ## record this run as eval/baseline.json (commit the diff with the change that caused it)
 	$(RAGBUS) eval --start-stack --update-baseline --judge offline
+
+report: setup  ## static HTML dashboard of the last 7 days from PostgreSQL (reports/dashboard/report.html)
+	$(RAGBUS) report --days 7
 
 bench: setup  ## raw broker hop vs ragbus hop vs pipeline, throughput, CPU and memory; writes reports/bench/bench.json
 	$(PY) scripts/bench.py

@@ -1,0 +1,1 @@
+"""`ragbus report`: a static HTML dashboard of quality, latency and cost, read from PostgreSQL."""
