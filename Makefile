@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report bench bench-retrieval bench-guardrails bench-generation chaos asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report bench bench-retrieval bench-guardrails bench-generation redteam chaos asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-guardrails: setup  ## injection/PII detector precision and recall on label
 
 bench-generation: setup  ## latency and cost per fallback-ladder rung against the fake model server
 	$(PY) scripts/bench_generation.py
+
+redteam: setup  ## attacks and benign look-alikes end to end on a stack of its own: detection and false-positive rate per category
+	$(PY) scripts/redteam.py
 
 chaos: setup  ## 500 questions while each service is SIGKILLed and restarted: sent, answered, lost, duplicates, p99 delay
 	$(PY) scripts/chaos.py

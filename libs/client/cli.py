@@ -85,6 +85,10 @@ async def _ingest(documents, bootstrap: str, timeout: float) -> None:
             results = await asyncio.gather(*(_ingest_one(rag, doc, timeout, progress, task) for doc in documents))
     chunks = sum(r.chunks_added for r in results)
     console.print(f"Ingested {len(results)} document(s), {chunks} new chunk(s).")
+    for result in results:
+        if result.chunks_flagged:
+            console.print(f"[yellow]flagged[/yellow] {result.document_id}: {result.chunks_flagged} chunk(s) look like "
+                          "prompt injection; stored, but not retrieved.")
 
 
 async def _ingest_one(rag: RagClient, doc, timeout: float, progress: Progress, task) -> object:

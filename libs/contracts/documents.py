@@ -31,4 +31,6 @@ class DocumentIngested(Envelope):
     document_id: str
     chunks_added: int
     chunks_removed: int = 0
+    chunks_flagged: int = Field(
+        default=0, description="Chunks of the document the prompt-injection scan flagged: stored, never retrieved by default.")
     elapsed_ms: float

@@ -10,7 +10,7 @@ from libs.stores.chunks import ScoredChunk
 
 
 class DenseSearch(Protocol):
-    def search(self, tenant: str, query: str, k: int) -> list[ScoredChunk]: ...
+    def search(self, tenant: str, query: str, k: int, include_flagged: bool = False) -> list[ScoredChunk]: ...
 
 
 class LexicalSearch(Protocol):
@@ -25,6 +25,7 @@ class RetrievalConfig:
     lexical_candidates: int = 30
     query_expansion: bool = False
     focus_tokens: int = 64
+    include_flagged: bool = False  # chunks the ingest injection scan flagged; the BM25 side is set on its indexes
 
 
 class HybridRetriever:
@@ -40,7 +41,8 @@ class HybridRetriever:
     def _dense_hits(self, tenant: str, query: str, k: int) -> list:
         if not self.config.dense:
             return []
-        return [hit.chunk for hit in self._dense.search(tenant, query, max(k, self.config.dense_candidates))]
+        n = max(k, self.config.dense_candidates)
+        return [hit.chunk for hit in self._dense.search(tenant, query, n, self.config.include_flagged)]
 
     def _lexical_hits(self, tenant: str, query: str, k: int) -> list:
         if not self.config.lexical:

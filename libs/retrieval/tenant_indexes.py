@@ -3,7 +3,8 @@
 The store (Chroma) is the source of truth: an index is built from the tenant's stored chunks on first use,
 and rebuilt on the next search after `invalidate(tenant)` (an ingest or deletion happened) or once it is
 older than `max_age_s` (the safety net for a missed invalidation). The least recently used indexes are
-dropped beyond `max_tenants`. Safe to call from several threads.
+dropped beyond `max_tenants`. Chunks the ingest injection scan flagged are left out of every index unless
+`include_flagged` (ADR 0007). Safe to call from several threads.
 """
 
 import threading
@@ -27,8 +28,9 @@ class _Built:
 
 class TenantLexicalIndexes:
     def __init__(self, load: LoadChunks, config: Bm25Config = Bm25Config(), max_age_s: float = 300.0,
-                 max_tenants: int = 256, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_tenants: int = 256, clock: Callable[[], float] = time.monotonic, include_flagged: bool = False) -> None:
         self._load, self._config, self._max_age_s, self._max_tenants, self._clock = load, config, max_age_s, max_tenants, clock
+        self._include_flagged = include_flagged
         self._built: OrderedDict[str, _Built] = OrderedDict()
         self._generations: dict[str, int] = {}
         self._epoch = 0
@@ -52,9 +54,12 @@ class TenantLexicalIndexes:
             if (fresh := self._fresh(tenant)) is not None:
                 return fresh
             generation, started = self._generation(tenant), self._clock()
-            index = LexicalIndex(self._load(tenant), self._config)
+            index = LexicalIndex(self._searchable(self._load(tenant)), self._config)
             self._store(tenant, _Built(generation, started, index))
             return index
+
+    def _searchable(self, chunks: list[Chunk]) -> list[Chunk]:
+        return chunks if self._include_flagged else [chunk for chunk in chunks if not chunk.injection_flagged]
 
     def _fresh(self, tenant: str) -> LexicalIndex | None:
         with self._lock:

@@ -1,4 +1,5 @@
-"""Chunks of every tenant in one Chroma collection; the tenant filter is part of every query.
+"""Chunks of every tenant in one Chroma collection; the tenant filter is part of every query, and so is the
+exclusion of chunks the ingest injection scan flagged (unless a search asks for them).
 
 Re-ingest is idempotent by content: chunk ids are content hashes, so only chunks whose id the store does
 not hold yet are embedded (in batches); unchanged chunks only get their metadata refreshed when it changed.
@@ -16,7 +17,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
 from libs.models.embedder import MODEL_ID, MiniLmEmbedder
 from libs.platform.settings import ChromaSettings
-from libs.stores.chunks import Chunk, ScoredChunk
+from libs.stores.chunks import FLAGGED, Chunk, ScoredChunk
 
 PAGE = 1000
 
@@ -69,6 +70,14 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
+def search_filter(tenant: str, include_flagged: bool) -> dict:
+    """Inside the query, so flagged chunks never take a place among the k nearest. `$ne` keeps chunks stored
+    before the ingest scan existed (they have no flag) until their document is ingested again."""
+    if include_flagged:
+        return {"tenant": tenant}
+    return {"$and": [{"tenant": tenant}, {FLAGGED: {"$ne": True}}]}
+
+
 class ChunkIndex:
     def __init__(self, client: chromadb.ClientAPI, collection: str, embedder: Embedder, batch_size: int = 256) -> None:
         self._embedder = embedder
@@ -92,9 +101,10 @@ class ChunkIndex:
     def delete_document(self, tenant: str, document_id: str) -> int:
         return self.replace_document(tenant, document_id, [])[1]
 
-    def search(self, tenant: str, query: str, k: int) -> list[ScoredChunk]:
+    def search(self, tenant: str, query: str, k: int, include_flagged: bool = False) -> list[ScoredChunk]:
+        """The k nearest chunks of the tenant; chunks the ingest scan flagged only when asked for."""
         result = self._collection.query(
-            query_embeddings=self._embedder.embed([query]), n_results=k, where={"tenant": tenant},
+            query_embeddings=self._embedder.embed([query]), n_results=k, where=search_filter(tenant, include_flagged),
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])

@@ -9,6 +9,7 @@ import structlog
 from libs.guards.contradiction import AmountContradictionDetector, ContradictionDetector
 from libs.guards.grounding import EmbeddingLexicalScorer, GroundingScorer
 from libs.guards.injection import InjectionScanner
+from libs.guards.injection_scan import load_injection_scanners
 from libs.guards.pii import PiiDetector
 from libs.guards.profanity import ProfanityCheck, WordListProfanity
 from libs.platform.timing import Stopwatch
@@ -27,18 +28,7 @@ class Guards:
 
 
 def injection_scanners(settings: GuardrailSettings) -> tuple[InjectionScanner, ...]:
-    from libs.guards.guardian import GuardianScanner, load_guardian
-    from libs.guards.injection_rules import RuleScanner, default_rules
-
-    model = load_guardian(settings.injection_model_path)
-    classifier = GuardianScanner(
-        model,
-        text_threshold=settings.injection_text_threshold or model.threshold,
-        sentence_threshold=settings.injection_sentence_threshold or model.window_min_score,
-        min_words=settings.injection_min_sentence_words,
-    )
-    rules = [rule for rule in default_rules() if rule.name not in settings.injection_rules_disabled]
-    return (classifier, RuleScanner(rules)) if settings.injection_rules_enabled else (classifier,)
+    return load_injection_scanners(settings.injection)
 
 
 def load_guards(settings: GuardrailSettings) -> Guards:

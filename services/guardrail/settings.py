@@ -1,8 +1,8 @@
 from enum import StrEnum
-from pathlib import Path
 
 from pydantic import Field
 
+from libs.guards.injection_scan import InjectionScanSettings
 from libs.guards.pii import DEFAULT_ENTITIES
 from libs.platform.settings import DatabaseSettings, ServiceSettings
 
@@ -17,17 +17,8 @@ class GuardrailSettings(ServiceSettings, DatabaseSettings):
     health_port: int = Field(8084, description="Port of /healthz and /readyz.")
     max_question_chars: int = Field(16000, ge=1, description="Longer questions are blocked as oversized (a pasted e-mail thread fits).")
 
-    injection_model_path: Path | None = Field(
-        None, description="Prompt-injection classifier bundle; default: the one inside the securevector-guardian-model wheel.")
-    injection_text_threshold: float | None = Field(
-        None, ge=0, le=1, description="Block when the whole question scores at least this; default: the model's calibrated 0.807.")
-    injection_sentence_threshold: float | None = Field(
-        None, ge=0, le=1, description="Block when one sentence (or decoded blob) scores at least this; default: the model's 0.86.")
-    injection_min_sentence_words: int = Field(
-        4, ge=1, description="Sentences with fewer words of letters are not scored alone (greetings, separators score noisily).")
-    injection_rules_enabled: bool = Field(True, description="Apply the project's own injection rules besides the classifier.")
-    injection_rules_disabled: tuple[str, ...] = Field(
-        (), description='Rule names to skip, e.g. ["secret_exfiltration"] while a false-positive burst is fixed (runbook).')
+    injection: InjectionScanSettings = Field(
+        default_factory=InjectionScanSettings, description="Prompt-injection scan of questions (INJECTION_* variables).")
 
     pii_default_action: PiiAction = Field(PiiAction.REDACT, description="What to do with PII in a question: redact, block or allow.")
     pii_policy: dict[str, PiiAction] = Field(

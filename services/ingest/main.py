@@ -6,6 +6,7 @@ from faststream.asgi import AsgiFastStream
 
 from libs.contracts import topics
 from libs.contracts.documents import SubmitDocument
+from libs.guards.injection_scan import InjectionScan, InjectionScanSettings, load_injection_scanners
 from libs.platform.broker import create_broker
 from libs.platform.dead_letters import DeadLetterPublisher
 from libs.platform.service_app import build_app
@@ -15,6 +16,13 @@ from services.ingest.handlers import IngestHandlers
 from services.ingest.settings import IngestSettings
 
 SERVICE = "ingest"
+
+
+def load_chunk_scan(settings: InjectionScanSettings) -> InjectionScan:
+    """The guardrail's injection scanners, warmed up so the first document does not pay for loading them."""
+    scan = InjectionScan(load_injection_scanners(settings))
+    scan.verdict("Warm-up: where do suppliers send their invoices?")
+    return scan
 
 
 def create_app(settings: IngestSettings | None = None) -> AsgiFastStream:
@@ -31,5 +39,7 @@ def create_app(settings: IngestSettings | None = None) -> AsgiFastStream:
 
         handlers.counter = await asyncio.to_thread(MiniLmTokenCounter)
         handlers.index = await asyncio.to_thread(open_chunk_index, settings.chroma)
+        if settings.scan_injections:
+            handlers.scan = await asyncio.to_thread(load_chunk_scan, settings.injection)
 
     return build_app(SERVICE, broker, on_startup=[open_index])

@@ -1,5 +1,6 @@
 from pydantic import Field, model_validator
 
+from libs.guards.injection_scan import InjectionScanSettings
 from libs.platform.settings import ChromaSettings, ServiceSettings
 from libs.retrieval.chunking import ChunkingConfig
 from libs.retrieval.tokens import EMBEDDER_MAX_TOKENS
@@ -17,6 +18,11 @@ class IngestSettings(ServiceSettings):
         False, description="Pack several small sections into one chunk. Off: one section per chunk, which kept a "
                            "section's answer from being outranked by its neighbours' (ADR 0005).",
     )
+    scan_injections: bool = Field(
+        True, description="Scan every chunk for prompt injection at ingest; flagged chunks are stored with the flag and "
+                          "left out of retrieval (ADR 0007). The same classifier and rules as the guardrail's input stage.")
+    injection: InjectionScanSettings = Field(
+        default_factory=InjectionScanSettings, description="Thresholds and rules of the scan (INJECTION_* variables).")
 
     @model_validator(mode="after")
     def overlap_below_half_a_chunk(self) -> "IngestSettings":

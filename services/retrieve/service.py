@@ -35,7 +35,8 @@ def retrieve(retriever: Retriever, tenant: str, question: str, k: int) -> list[R
 
 
 def lexical_indexes(load: LoadChunks, settings: RetrieveSettings) -> TenantLexicalIndexes:
-    return TenantLexicalIndexes(load, settings.bm25(), settings.bm25_max_age_s, settings.bm25_max_tenants)
+    return TenantLexicalIndexes(load, settings.bm25(), settings.bm25_max_age_s, settings.bm25_max_tenants,
+                                include_flagged=settings.include_flagged_chunks)
 
 
 def hybrid_retriever(store: ChunkStore, lexical: TenantLexicalIndexes, counter: TokenCounter,

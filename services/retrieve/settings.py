@@ -19,12 +19,15 @@ class RetrieveSettings(ServiceSettings):
     bm25_max_age_s: float = Field(300.0, gt=0, description="Rebuild a tenant's BM25 index from Chroma at least this often.")
     bm25_max_tenants: int = Field(256, ge=1, description="BM25 indexes kept in memory (least recently used dropped).")
     query_expansion: bool = Field(False, description="Add pseudo-relevance-feedback terms to the BM25 query.")
+    include_flagged_chunks: bool = Field(
+        False, description="Also retrieve chunks the ingest prompt-injection scan flagged (both searches). Off in "
+                           "production: a flagged chunk may carry instructions aimed at the model (ADR 0007).")
     focus_tokens: int = Field(64, ge=8, le=254, description="Tokens of the question's end searched when it is too long to embed.")
 
     def retrieval(self) -> RetrievalConfig:
         return RetrievalConfig(dense=self.dense_search, lexical=self.lexical_search, dense_candidates=self.dense_candidates,
                                lexical_candidates=self.lexical_candidates, query_expansion=self.query_expansion,
-                               focus_tokens=self.focus_tokens)
+                               focus_tokens=self.focus_tokens, include_flagged=self.include_flagged_chunks)
 
     def bm25(self) -> Bm25Config:
         return Bm25Config(k1=self.bm25_k1, b=self.bm25_b, stem=self.bm25_stemming)

@@ -1,8 +1,5 @@
 """The Chroma chunk index (embedded store in a temp folder): idempotent re-ingest, deletion, tenant filter."""
 
-import hashlib
-
-import numpy as np
 import pytest
 
 from libs.platform.settings import ChromaSettings
@@ -10,24 +7,10 @@ from libs.retrieval.chunking import ChunkingConfig, SourceDocument, chunk_docume
 from libs.retrieval.tokens import MiniLmTokenCounter
 from libs.stores import chunk_index as chunk_index_module
 from libs.stores.chunk_index import open_chunk_index
+from libs.testing.embedders import CountingEmbedder
 
 COUNTER = MiniLmTokenCounter()
 GUIDE = "# Guide\n\n## Storage\n\nWheels are stored at 20 degrees.\n\n## Balancing\n\nWheels are balanced twice."
-
-
-class CountingEmbedder:
-    """Bag-of-words vectors from word hashes: deterministic, and counts every text it embeds."""
-
-    def __init__(self) -> None:
-        self.embedded: list[str] = []
-
-    def embed(self, texts) -> np.ndarray:
-        self.embedded += list(texts)
-        vectors = np.zeros((len(texts), 64), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
-        return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9, None)
 
 
 @pytest.fixture

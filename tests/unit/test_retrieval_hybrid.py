@@ -30,7 +30,7 @@ class DenseByOrder:
     def __init__(self, order: list[str]) -> None:
         self.order, self.queries = order, []
 
-    def search(self, tenant: str, query: str, k: int) -> list[ScoredChunk]:
+    def search(self, tenant: str, query: str, k: int, include_flagged: bool = False) -> list[ScoredChunk]:
         self.queries.append(query)
         ranked = sorted((c for c in CHUNKS if c.tenant == tenant), key=lambda c: self.order.index(c.document_id))
         return [ScoredChunk(c, 1.0 - n / 10) for n, c in enumerate(ranked[:k])]

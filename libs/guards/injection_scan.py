@@ -1,0 +1,85 @@
+"""The prompt-injection scan both the guardrail (questions) and ingest (chunks) run, built from one settings group.
+
+A text is flagged when any scanner fails: the bundled classifier (whole text and sentence by sentence) or the
+project's rules. The verdict keeps the classifier's score and the failing checks' details, never the text.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.contracts.questions import CheckResult
+from libs.guards.guardian import NAME as CLASSIFIER
+from libs.guards.injection import InjectionScanner
+from libs.guards.injection_rules import NAME as RULES
+
+
+class InjectionScanSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INJECTION_", extra="ignore")
+
+    model_path: Path | None = Field(
+        None, description="Prompt-injection classifier bundle; default: the one inside the securevector-guardian-model wheel.")
+    text_threshold: float | None = Field(
+        None, ge=0, le=1, description="Flag when the whole text scores at least this; default: the model's calibrated 0.807.")
+    sentence_threshold: float | None = Field(
+        None, ge=0, le=1, description="Flag when one sentence (or decoded blob) scores at least this; default: the model's 0.86.")
+    min_sentence_words: int = Field(
+        4, ge=1, description="Sentences with fewer words of letters are not scored alone (greetings, separators score noisily).")
+    rules_enabled: bool = Field(True, description="Apply the project's own injection rules besides the classifier.")
+    rules_disabled: tuple[str, ...] = Field(
+        (), description='Rule names to skip, e.g. ["secret_exfiltration"] while a false-positive burst is fixed (runbook).')
+
+
+def load_injection_scanners(settings: InjectionScanSettings) -> tuple[InjectionScanner, ...]:
+    """The classifier (loaded from its wheel, never downloaded) and, unless switched off, the rules."""
+    from libs.guards.guardian import GuardianScanner, load_guardian
+    from libs.guards.injection_rules import RuleScanner, default_rules
+
+    model = load_guardian(settings.model_path)
+    classifier = GuardianScanner(
+        model,
+        text_threshold=settings.text_threshold or model.threshold,
+        sentence_threshold=settings.sentence_threshold or model.window_min_score,
+        min_words=settings.min_sentence_words,
+    )
+    rules = [rule for rule in default_rules() if rule.name not in settings.rules_disabled]
+    return (classifier, RuleScanner(rules)) if settings.rules_enabled else (classifier,)
+
+
+@dataclass(frozen=True)
+class InjectionVerdict:
+    flagged: bool
+    score: float
+    reason: str
+
+
+class InjectionScan:
+    """Every scanner on one text: flagged when any fails; the score is the classifier's worst span.
+
+    A chunk starts with its heading path ("Fleet Safety Policy > Speed"), repeated in every chunk of its
+    section. The classifier reads the chunk without it: it scored bare titles such as "Globex Freight Fleet
+    Safety Policy" 0.94, above its 0.86 sentence threshold. The rules read the whole chunk, headings included.
+    """
+
+    def __init__(self, scanners: Sequence[InjectionScanner]) -> None:
+        self._scanners = tuple(scanners)
+
+    def verdict(self, text: str, heading_path: str = "") -> InjectionVerdict:
+        body = text.removeprefix(heading_path).lstrip() if heading_path else text
+        results = [scanner.scan(text if scanner.name == RULES else body) for scanner in self._scanners]
+        failed = [result for result in results if not result.passed]
+        return InjectionVerdict(flagged=bool(failed), score=_classifier_score(results),
+                                reason="; ".join(_describe(result) for result in failed))
+
+
+def _classifier_score(results: list[CheckResult]) -> float:
+    return max((result.score or 0.0 for result in results if result.check == CLASSIFIER), default=0.0)
+
+
+def _describe(result: CheckResult) -> str:
+    if result.check == CLASSIFIER:
+        return f"{result.check} {result.score} >= {result.threshold} ({result.detail})"
+    return f"{result.check} ({result.detail})"
