@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 from opentelemetry import propagate
 
 from libs.contracts import topics
@@ -33,11 +34,14 @@ class RagClient:
         self.duplicates_dropped = 0
         self._unclaimed: asyncio.Queue[AnswerCompleted] = asyncio.Queue()
         self._reader: asyncio.Task | None = None
+        self._watchdog: asyncio.Task | None = None
+        self.log_losses_seen = 0
 
     async def __aenter__(self) -> "RagClient":
         self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=self._client_id, acks="all")
         await self._producer.start()
-        self._replies = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, client_id=self._client_id, enable_auto_commit=False, fetch_max_wait_ms=20)
+        self._replies = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, client_id=self._client_id,
+                                         enable_auto_commit=False, fetch_max_wait_ms=20, auto_offset_reset="earliest")
         await self._replies.start()
         partitions = []
         for topic in (self._reply_topic, topics.DOCUMENT_INGESTED):
@@ -51,14 +55,16 @@ class RagClient:
         for partition in partitions:  # resolve the end offsets now, so no answer published after ask() is skipped
             await self._replies.position(partition)
         self._reader = asyncio.create_task(self._read_replies())
+        self._watchdog = asyncio.create_task(self._rewind_after_log_loss(partitions))
         return self
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
     async def close(self) -> None:
-        if self._reader:
-            self._reader.cancel()
+        for task in (self._reader, self._watchdog):
+            if task:
+                task.cancel()
         for client in (self._replies, self._producer):
             if client:
                 await client.stop()
@@ -123,6 +129,21 @@ class RagClient:
                 future.set_result(answer)
             elif future is None:
                 self._unclaimed.put_nowait(answer)
+
+    async def _rewind_after_log_loss(self, partitions: list[TopicPartition], every_s: float = 1.0) -> None:
+        """A broker that lost its log (Tansu's memory storage, restarted) starts every partition again at offset
+        0, and a fetch past the new end just waits: answers published before the log grows back to this client's
+        position would be skipped. A partition whose end falls below the position is read again from its start."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                ends = await self._replies.end_offsets(partitions)
+                behind = [p for p in partitions if ends[p] < await self._replies.position(p)]
+            except KafkaError:
+                continue  # broker unreachable: check again once it is back
+            if behind:
+                self.log_losses_seen += 1
+                await self._replies.seek_to_beginning(*behind)
 
     def _resolve_ingest(self, value: bytes) -> None:
         result = DocumentIngested.model_validate_json(value)

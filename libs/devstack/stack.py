@@ -102,6 +102,12 @@ class LocalStack:
         service.start()
         wait_until(lambda: http_ok(self.readiness_url(name)), 90, name, self.services[name])
 
+    def restart_broker(self) -> None:
+        """Stop the broker and start it again with every topic. Tansu here keeps its log in memory only:
+        whatever was on the topics, and every committed offset, is gone."""
+        self.broker.stop()
+        self.broker = start_broker(self.config.kafka_port, self.config.run_dir, self.config.partitions)
+
     def down(self) -> None:
         for service in self.services.values():
             service.stop()

@@ -1,7 +1,9 @@
 """Helpers the integration tests share."""
 
 import asyncio
+import os
 import socket
+from pathlib import Path
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -40,3 +42,18 @@ async def ingest_text(rag, tenant: str, document_id: str, text: str) -> None:
 
     doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id=document_id, text=text, source=f"{document_id}.md")
     assert (await rag.ingest(doc, timeout_s=60)).chunks_added >= 1
+
+
+TEST_DATABASE_URL = os.environ.get("RAGBUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def isolated_stack_config(run_dir: Path, database_url: str = TEST_DATABASE_URL) -> "StackConfig":
+    """A local stack on free ports with short consumer-group timeouts, so rebalances take about a second."""
+    from libs.devstack.stack import SERVICES, StackConfig
+
+    return StackConfig(
+        run_dir=run_dir, kafka_port=free_port(), chroma_port=free_port(),
+        health_ports={name: free_port() for name in SERVICES}, database_url=database_url,
+        extra_env={"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "300", "EVAL_SAMPLE_RATE": "0.5",
+                   "EVAL_DRIFT_WINDOW": "10", "EVAL_DRIFT_BASELINE_WINDOW": "10", "EVAL_DRIFT_MAX_DROP": "0.2"},
+    )

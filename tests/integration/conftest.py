@@ -1,28 +1,18 @@
 """One local stack per test session: Tansu broker, Chroma server, the five services, real PostgreSQL."""
 
-import os
 import uuid
 
 import pytest
 
-from libs.devstack.stack import SERVICES, LocalStack, StackConfig
-from libs.testing.support import free_port
+from libs.devstack.stack import LocalStack
+from libs.testing.support import TEST_DATABASE_URL, isolated_stack_config
 
-DATABASE_URL = os.environ.get("RAGBUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASE_URL = TEST_DATABASE_URL
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    config = StackConfig(
-        run_dir=tmp_path_factory.mktemp("stack"),
-        kafka_port=free_port(),
-        chroma_port=free_port(),
-        health_ports={name: free_port() for name in SERVICES},
-        database_url=DATABASE_URL,
-        extra_env={"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "300", "EVAL_SAMPLE_RATE": "0.5",
-                   "EVAL_DRIFT_WINDOW": "10", "EVAL_DRIFT_BASELINE_WINDOW": "10", "EVAL_DRIFT_MAX_DROP": "0.2"},
-    )
-    local = LocalStack(config)
+    local = LocalStack(isolated_stack_config(tmp_path_factory.mktemp("stack"), DATABASE_URL))
     try:
         local.up()
         yield local
