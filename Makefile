@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report bench bench-retrieval bench-guardrails bench-generation redteam chaos asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz asyncapi clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -60,6 +60,12 @@ redteam: setup  ## attacks and benign look-alikes end to end on a stack of its o
 
 chaos: setup  ## 500 questions while each service is SIGKILLed and restarted: sent, answered, lost, duplicates, p99 delay
 	$(PY) scripts/chaos.py
+
+faults: setup  ## 200 questions while the fake model API fails 30% of calls: answers by rung, deadline misses, breaker changes
+	$(PY) scripts/faults.py
+
+fuzz: setup  ## 500+ malformed or hostile messages per input topic: dead-lettered, missing, valid answered, consumers alive
+	$(PY) scripts/fuzz.py
 
 asyncapi: setup  ## regenerate docs/asyncapi/*.yaml from the services' code
 	$(PY) scripts/generate_asyncapi.py

@@ -41,3 +41,7 @@ class DeadLetter(BaseModel):
     original_key: str | None = None
     original_value_b64: str
     original_headers: dict[str, str] = Field(default_factory=dict)
+    original_size: int | None = Field(None, description="Bytes of the original value (None: written before it was recorded).")
+    original_sha256: str | None = Field(None, description="SHA-256 (hex) of the whole original value.")
+    original_truncated: bool = Field(
+        False, description="The value (first 256 KiB kept) or headers were cut so the dead letter fits a Kafka request.")

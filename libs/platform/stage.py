@@ -2,10 +2,17 @@
 
 The offset is committed only after the handler returned (its outputs are published by then).
 If even the dead-letter publish fails, the message is not acknowledged and comes back.
+
+faststream's own parsing is bypassed where hostile bytes would get past the stage: it decodes header values
+as UTF-8 (a record with a non-UTF-8 header was dropped unlogged, its offset committed by the next one) and
+JSON-decodes a body sent with `content-type: application/json` before the handler runs (an invalid body was
+nacked and redelivered forever), and publishes the handler's return value to the topic a `reply_to` header
+names (any topic: a missing one held the partition for the producer's 40 s metadata timeout, then the message
+was nacked and came back, forever). Stages read the raw record and validate it themselves.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from opentelemetry import trace
@@ -30,6 +37,20 @@ class Unprocessable(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+
+
+async def parse_tolerantly(record: Any, default_parser: Callable[[Any], Awaitable[Any]]) -> Any:
+    """faststream's parser, after header values that are not UTF-8 (or null) are made readable in place; a
+    `reply_to` header is ignored (replies are routed by the event's own `reply_to`, checked by its contract)."""
+    record.headers = tuple((name, (value or b"").decode("utf-8", "replace").encode()) for name, value in record.headers or ())
+    message = await default_parser(record)
+    message.reply_to = ""
+    return message
+
+
+async def raw_body(msg: KafkaMessage) -> bytes:
+    """The decoder: the body as received; the stage validates it against its event type."""
+    return msg.body
 
 
 def subscriber_options(settings: KafkaSettings, group: str) -> dict:
@@ -79,9 +100,10 @@ def register_stage(
             histogram(STAGE_DURATION).record(watch.elapsed_ms(), {"group": group, "topic": topic, "outcome": outcome})
 
     consume.__name__ = f"{group}_consumes_{topic.replace('.', '_').replace('-', '_')}"
-    broker.subscriber(topic, title=f"{group}:{topic}", description=event_type.__doc__, **subscriber_options(kafka, group))(
-        consume
-    )
+    broker.subscriber(
+        topic, title=f"{group}:{topic}", description=event_type.__doc__, parser=parse_tolerantly, decoder=raw_body,
+        **subscriber_options(kafka, group),
+    )(consume)
 
 
 async def _handle_with_retries(handle: Callable[[Event], Awaitable[None]], event: Event, attempts: int) -> None:

@@ -65,9 +65,9 @@ class FaultPlan:
         return self._random.random() < fault.rate
 
 
-def mixed_faults(rate: float, retry_after_s: float = 0.2, delay_s: float = 0.5) -> list[Fault]:
-    """Faults of every non-hanging kind that together spoil about `rate` of the calls."""
-    kinds = ("rate_limit", "overloaded", "server_error", "slow", "malformed")
+def mixed_faults(rate: float, retry_after_s: float = 0.2, delay_s: float = 0.5, hangs: bool = False) -> list[Fault]:
+    """Faults of every non-hanging kind (and hangs, if asked) that together spoil about `rate` of the calls."""
+    kinds = ("rate_limit", "overloaded", "server_error", "slow", "malformed", *(("hang",) if hangs else ()))
     faults = []
     for n, kind in enumerate(kinds):  # each later fault only sees calls the earlier ones let through
         share = rate / len(kinds) / (1 - rate * n / len(kinds))

@@ -16,7 +16,9 @@ def free_port() -> int:
 
 
 async def find_record(bootstrap: str, topic: str, matches: Callable[[bytes], bool], timeout_s: float = 20.0):
-    """Read the topic from the beginning until a record's value matches; None after the timeout."""
+    """Read the topic from the beginning until a record's value matches; None after the timeout.
+
+    Records the matcher cannot read (other tests publish hostile bytes on purpose) do not match."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
     await consumer.start()
     try:
@@ -28,7 +30,7 @@ async def find_record(bootstrap: str, topic: str, matches: Callable[[bytes], boo
             batches = await consumer.getmany(timeout_ms=200)
             for records in batches.values():
                 for record in records:
-                    if matches(record.value):
+                    if _matches(matches, record.value):
                         return record
         return None
     finally:
@@ -45,6 +47,13 @@ async def ingest_text(rag, tenant: str, document_id: str, text: str) -> None:
 
 
 TEST_DATABASE_URL = os.environ.get("RAGBUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _matches(matches: Callable[[bytes], bool], value: bytes) -> bool:
+    try:
+        return bool(matches(value))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
 
 
 def isolated_stack_config(run_dir: Path, database_url: str = TEST_DATABASE_URL) -> "StackConfig":
