@@ -43,3 +43,10 @@ def create_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         allow_auto_create_topics=False,
         logger=None,
     )
+
+
+def client_options(settings: KafkaSettings) -> dict:
+    """Connection options for a plain aiokafka client (the lag reader), secured like the broker."""
+    from faststream.kafka.security import parse_security
+
+    return {"bootstrap_servers": settings.bootstrap_servers.split(","), **parse_security(broker_security(settings))}

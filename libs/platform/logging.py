@@ -1,12 +1,20 @@
-"""One structlog JSON setup for ragbus and library logs alike; every line carries the trace and span id."""
+"""One structlog JSON setup for ragbus and library logs alike; every line carries the trace and span id.
+
+Questions, answers and keys are not logged. Two guards keep it so: libraries that log request bodies at
+debug level (the Anthropic SDK logs each prompt as "Request options") are held at WARNING whatever
+LOG_LEVEL says, and every rendered line has e-mail addresses and Anthropic keys masked.
+"""
 
 import logging
+import re
 import sys
 
 import structlog
 from opentelemetry import trace
 
-NOISY_LIBRARIES = ("httpx", "aiokafka", "chromadb", "uvicorn.access")
+NOISY_LIBRARIES = ("httpx", "httpcore", "anthropic", "aiokafka", "chromadb", "uvicorn.access")
+SECRETS = re.compile(r"sk-ant-[A-Za-z0-9_-]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+MASK = "[redacted]"
 
 
 def add_trace_ids(_, __, event_dict: dict) -> dict:
@@ -15,6 +23,21 @@ def add_trace_ids(_, __, event_dict: dict) -> dict:
         event_dict["trace_id"] = format(span_context.trace_id, "032x")
         event_dict["span_id"] = format(span_context.span_id, "016x")
     return event_dict
+
+
+def masked(value):
+    if isinstance(value, str):
+        return SECRETS.sub(MASK, value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(item) for item in value]
+    return value
+
+
+def mask_secrets(_, __, event_dict: dict) -> dict:
+    """Last before rendering: e-mail addresses and Anthropic keys in any value (exception text too) are masked."""
+    return {key: masked(value) for key, value in event_dict.items()}
 
 
 SHARED_PROCESSORS = [
@@ -34,6 +57,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                mask_secrets,
                 structlog.processors.JSONRenderer(),
             ],
         )

@@ -9,6 +9,7 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, get, make_ping_asgi
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
+from libs.platform.consumer_lag import ConsumerLagMonitor, consumed_by_groups
 from libs.platform.logging import configure_logging
 from libs.platform.settings import ServiceSettings
 from libs.platform.telemetry import configure_metrics, configure_tracing
@@ -46,10 +47,19 @@ def serve(service: str, settings: ServiceSettings, app_factory: Callable[[], Asg
     configure_logging(service, settings.log_level)
     provider = configure_tracing(service, settings.trace_file, settings.otel_exporter_otlp_endpoint)
     configure_metrics(service)
+    app = watch_consumer_lag(app_factory(), settings)
     config = uvicorn.Config(
-        app_factory(), host=settings.health_host, port=settings.health_port, log_level="warning", lifespan="on"
+        app, host=settings.health_host, port=settings.health_port, log_level="warning", lifespan="on"
     )
     try:
         asyncio.run(uvicorn.Server(config).serve())
     finally:
         provider.shutdown()
+
+
+def watch_consumer_lag(app: AsgiFastStream, settings: ServiceSettings) -> AsgiFastStream:
+    """Read the lag of the app's consumer groups while it runs (after its subscribers started)."""
+    monitor = ConsumerLagMonitor(settings.kafka, consumed_by_groups(app.broker), settings.consumer_lag_interval_s)
+    app.after_startup(monitor.start)
+    app.on_shutdown(monitor.stop)
+    return app

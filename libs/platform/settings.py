@@ -34,6 +34,7 @@ class ServiceSettings(BaseSettings):
     trace_file: Path | None = Field(None, description="Append finished spans as JSON lines here (local tracing).")
     otel_exporter_otlp_endpoint: str | None = Field(None, description="OTLP gRPC endpoint for traces.")
     handler_attempts: int = Field(3, ge=1, description="Attempts at processing a message before dead-lettering it.")
+    consumer_lag_interval_s: float = Field(15.0, ge=0, description="Seconds between readings of the service's consumer lag (0: not read).")
 
 
 class DatabaseSettings(BaseSettings):

@@ -1,8 +1,17 @@
-"""The request log and the one final answer per request, keyed by request id."""
+"""The request log and the one final answer per request, keyed by request id, kept for a retention period."""
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 
 from libs.contracts.questions import AnswerCompleted, AskQuestion
+
+
+@dataclass(frozen=True)
+class Purged:
+    requests: int
+    answers: int
 
 
 class AnswerLog:
@@ -32,3 +41,18 @@ class AnswerLog:
     async def find(self, request_id: str) -> AnswerCompleted | None:
         row = await self._pool.fetchrow("SELECT answer FROM answers WHERE request_id = $1", request_id)
         return AnswerCompleted.model_validate_json(row["answer"]) if row else None
+
+    async def purge(self, keep: timedelta) -> Purged:
+        """Delete requests received and answers completed longer than `keep` ago (their question and answer text).
+
+        Scores, costs and human labels stay: they hold no question or answer text.
+        """
+        async with self._pool.acquire() as connection, connection.transaction():
+            answers = await connection.execute("DELETE FROM answers WHERE completed_at < now() - $1::interval", keep)
+            requests = await connection.execute("DELETE FROM requests WHERE received_at < now() - $1::interval", keep)
+        return Purged(requests=_deleted(requests), answers=_deleted(answers))
+
+
+def _deleted(status: str) -> int:
+    """The row count of a DELETE command tag ("DELETE 12")."""
+    return int(status.split()[-1])

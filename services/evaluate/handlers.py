@@ -8,6 +8,8 @@ from libs.contracts.evaluation import AlertRaised, AnswerScored
 from libs.contracts.questions import AnswerCompleted
 from libs.evaluation.drift import DriftDetector
 from libs.evaluation.judges import Judge
+from libs.platform.metrics import EVAL_SCORE, histogram
+from libs.stores.answers import AnswerLog
 from libs.stores.scores import DriftAlertStore, ScoreStore
 from services.evaluate import service
 
@@ -16,6 +18,7 @@ class EvaluateHandlers:
     def __init__(self, broker: KafkaBroker, judge: Judge, sample_rate: float, detector: DriftDetector) -> None:
         self.scores: ScoreStore | None = None  # set at start-up, once the pool is open
         self.alerts: DriftAlertStore | None = None
+        self.answer_log: AnswerLog | None = None  # for the retention purge
         self._judge = judge
         self._sample_rate = sample_rate
         self._detector = detector
@@ -25,6 +28,7 @@ class EvaluateHandlers:
     def attach(self, pool: asyncpg.Pool) -> None:
         self.scores = ScoreStore(pool)
         self.alerts = DriftAlertStore(pool)
+        self.answer_log = AnswerLog(pool)
 
     async def on_answer(self, answer: AnswerCompleted) -> None:
         if not service.should_score(answer, self._sample_rate):
@@ -34,7 +38,10 @@ class EvaluateHandlers:
             await service.check_drift(answer, series, self._detector, self.scores, self.alerts, self._publish_alert)
 
     async def _publish_scored(self, event: AnswerScored) -> None:
+        """Called once per stored score (a redelivery finds it stored): the metric counts each score once."""
         await self._scored.publish(event, key=event.request_id.encode())
+        if event.value is not None:
+            histogram(EVAL_SCORE).record(event.value, {"metric": event.metric, "judge": event.judge, "variant": event.variant})
 
     async def _publish_alert(self, event: AlertRaised) -> None:
         await self._alerts.publish(event, key=event.request_id.encode())

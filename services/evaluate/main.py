@@ -10,10 +10,12 @@ from libs.evaluation.llm_judge import LlmJudge
 from libs.models.breakers import observe_breakers
 from libs.platform.broker import create_broker
 from libs.platform.dead_letters import DeadLetterPublisher
+from libs.platform.periodic import Periodic
 from libs.platform.service_app import build_app
 from libs.platform.stage import register_stage
 from libs.stores.cost_ledger import PostgresCostLedger
 from libs.stores.postgres import DatabaseLifecycle
+from services.evaluate import service
 from services.evaluate.handlers import EvaluateHandlers
 from services.evaluate.settings import EvaluateSettings
 
@@ -39,4 +41,12 @@ def create_app(settings: EvaluateSettings | None = None) -> AsgiFastStream:
             judge.ledger = PostgresCostLedger(pool)
 
     database = DatabaseLifecycle(settings.database_url, attach)
-    return build_app(SERVICE, broker, on_startup=[database.open], on_shutdown=[database.close])
+    retention = retention_purge(handlers, settings)
+    return build_app(SERVICE, broker, on_startup=[database.open, retention.start], on_shutdown=[retention.stop, database.close])
+
+
+def retention_purge(handlers: EvaluateHandlers, settings: EvaluateSettings) -> Periodic:
+    """Questions and answers past ANSWER_RETENTION_DAYS are deleted every RETENTION_PURGE_INTERVAL_S (not at all with 0 days)."""
+    keep = settings.retention()
+    interval_s = settings.retention_purge_interval_s if keep else 0.0
+    return Periodic("retention-purge", lambda: service.purge_expired(handlers.answer_log, keep), interval_s)

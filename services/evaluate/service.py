@@ -1,6 +1,7 @@
 """Score one sampled answer and watch its series for drift: plain async functions, dependencies passed in."""
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import structlog
 
@@ -9,6 +10,7 @@ from libs.contracts.questions import AnswerCompleted, AnswerStatus
 from libs.evaluation.drift import Action, Comparison, DriftDetector, DriftPolicy, Series
 from libs.evaluation.judges import Judge, Score
 from libs.platform.sampling import is_sampled
+from libs.stores.answers import AnswerLog, Purged
 from libs.stores.scores import DriftAlertStore, ScoreStore
 
 ALERT_NAME = "EvalQualityDrift"
@@ -70,3 +72,14 @@ def drift_alert(answer: AnswerCompleted, series: Series, comparison: Comparison,
         f"baseline mean {comparison.baseline_mean:.3f} over the {policy.baseline_window} before (judge {series.judge})"
     )
     return AlertRaised(**answer.envelope_for_next(), alert=ALERT_NAME, summary=summary, runbook=RUNBOOK)
+
+
+async def purge_expired(answers: AnswerLog | None, keep: timedelta) -> Purged | None:
+    """Delete questions and answers past their retention; None until the database is open."""
+    if answers is None:
+        return None
+    purged = await answers.purge(keep)
+    if purged.requests or purged.answers:
+        log.info("expired questions and answers purged", requests=purged.requests, answers=purged.answers,
+                 retention_days=keep / timedelta(days=1))
+    return purged

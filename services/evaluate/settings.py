@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from pydantic import Field
 
 from libs.evaluation.drift import DriftPolicy
@@ -15,6 +17,12 @@ class EvaluateSettings(ServiceSettings, DatabaseSettings, JudgeSettings):
     eval_drift_max_drop: float = Field(
         0.15, gt=0.0, le=1.0, description="Alert when the recent mean is lower than the baseline by more than this."
     )
+    answer_retention_days: float = Field(
+        30.0, ge=0.0, description="Days questions and answers (their text) are kept in PostgreSQL; 0: kept forever.")
+    retention_purge_interval_s: float = Field(3600.0, gt=0.0, description="Seconds between purges of expired questions and answers.")
+
+    def retention(self) -> timedelta | None:
+        return timedelta(days=self.answer_retention_days) if self.answer_retention_days > 0 else None
 
     def drift_policy(self) -> DriftPolicy:
         return DriftPolicy(self.eval_drift_window, self.eval_drift_baseline_window, self.eval_drift_max_drop)

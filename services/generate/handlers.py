@@ -7,7 +7,7 @@ from libs.contracts.questions import AnswerDrafted, ContextRetrieved
 from libs.models.generation import Draft
 from libs.platform.telemetry import tracer
 from libs.platform.timing import Stopwatch
-from services.generate import service
+from services.generate import measures, service
 from services.generate.service import GenerateDeps
 
 
@@ -24,6 +24,7 @@ class GenerateHandlers:
             with tracer().start_as_current_span("generate.model_call") as span:
                 generated = await service.generate(context, self.deps)
                 span.set_attributes(service.span_attributes(generated))
+            measures.record_generation(context, generated, cache_consulted=bool(self.deps.rungs))
         draft = generated.draft
         drafted = AnswerDrafted(
             **context.envelope_for_next(),

@@ -10,7 +10,7 @@ from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatu
 from libs.platform.telemetry import current_trace_id, tracer
 from libs.platform.timing import Stopwatch
 from libs.stores.answers import AnswerLog
-from services.guardrail import service
+from services.guardrail import measures, service
 from services.guardrail.guards import Guards
 from services.guardrail.input_stage import screen_question
 from services.guardrail.output_stage import decide_output
@@ -33,6 +33,7 @@ class GuardrailHandlers:
         with tracer().start_as_current_span("guardrail.screen_question") as span:
             screening = await asyncio.to_thread(screen_question, ask.question, ask.tenant, self.guards, self._settings)
             span.set_attributes(service.span_attributes(screening.checks, screening.blocked_reason))
+        measures.record_checks("input", screening.checks)
         await self.answer_log.record_question(ask, screening.stored_question)
         state = service.initial_state(ask, screening.question).with_stage("guardrail_in", watch.elapsed_ms(), screening.checks)
         if state.expired() or screening.blocked_reason:
@@ -52,12 +53,15 @@ class GuardrailHandlers:
         with tracer().start_as_current_span("guardrail.check_answer") as span:
             answer = await asyncio.to_thread(decide_output, draft, self.guards, self._settings)
             span.set_attributes(service.span_attributes(answer.checks, answer.reason))
+        measures.record_checks("output", answer.checks[len(draft.state.checks):])
         stage_ms = {**answer.stage_ms, "guardrail_out": round(watch.elapsed_ms(), 2)}
         await self._finish(answer.model_copy(update={"stage_ms": stage_ms}), draft.state.reply_to)
 
     async def _finish(self, answer: AnswerCompleted, reply_to: str) -> None:
         answer = answer.model_copy(update={"trace_id": answer.trace_id or current_trace_id()})
         stored = await self.answer_log.finalise(answer)
+        if stored.event_id == answer.event_id:  # stored just now: a redelivery republishes, it is not counted again
+            measures.record_answer(stored)
         key = stored.request_id.encode()
         await self._completed.publish(stored, key=key)
         if reply_to != topics.ANSWER_COMPLETED:
