@@ -59,6 +59,7 @@ WORKDIR /app
 COPY requirements.txt ./requirements.txt
 COPY libs/ ./libs/
 COPY services/ ./services/
+COPY prompts/ ./prompts/
 
 # Byte-compile once at build time (the runtime filesystem may be read-only), and give the
 # service user the run directory (.ragbus) for the embedded stores used when no server is set.

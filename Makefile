@@ -52,7 +52,7 @@ bench-retrieval: setup  ## Cranfield 1400: nDCG@10, recall@10/100, MRR, latency 
 bench-guardrails: setup  ## injection/PII detector precision and recall on labelled sets, latency per check
 	$(PY) scripts/bench_guardrails.py
 
-bench-generation: setup  ## latency and cost per fallback-ladder rung against the fake model server
+bench-generation: setup  ## latency and cost per fallback-ladder rung against the fake model server; cost per answer and cache hit rate under repeated traffic
 	$(PY) scripts/bench_generation.py
 
 redteam: setup  ## attacks and benign look-alikes end to end on a stack of its own: detection and false-positive rate per category

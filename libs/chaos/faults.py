@@ -38,7 +38,7 @@ class FaultRun:
 def generate_env(base_url: str, run: FaultRun) -> dict[str, str]:
     """generate against the fake API; the cache off so every request calls the model."""
     return {
-        "ANTHROPIC_API_KEY": "chaos-key", "ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_MODEL": PRIMARY, "CACHE_MAX_ENTRIES": "0",
+        "ANTHROPIC_API_KEY": "chaos-key", "ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_MODEL": PRIMARY, "CACHE_STORE": "memory", "CACHE_MAX_ENTRIES": "0",
         "ANTHROPIC_TIMEOUT_S": str(run.attempt_timeout_s), "RETRY_INITIAL_BACKOFF_S": "0.05",
         "BREAKER_FAIL_MAX": str(run.breaker_fail_max), "BREAKER_RESET_TIMEOUT_S": str(run.breaker_reset_s),
     }

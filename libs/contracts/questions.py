@@ -98,7 +98,8 @@ class GenerationInfo(BaseModel):
     rung: str = Field(description="Ladder rung that served the draft, e.g. primary, secondary, offline.")
     reason: str = Field(default="", description="Why a lower rung served it (breaker open, API error...).")
     cache_hit: bool = False
-    prompt_variant: str = "default"
+    prompt_variant: str = Field(default="default", description="Id of the prompt file the draft was asked with.")
+    prompt_version: int = Field(default=0, description="Version of that prompt file; 0: not recorded (older drafts).")
     context_tokens: int = 0
     token_counter: str = Field(default="", description="How tokens were counted (which local estimate).")
     dropped_chunk_ids: list[str] = Field(default_factory=list, description="Chunks the context budget left out.")

@@ -22,7 +22,8 @@ def stack_outage(stack: LocalStack) -> Outage:
     async def outage(kind: str) -> AsyncIterator[FakeAnthropic]:
         with FakeAnthropic() as fake:
             fake.inject(Fault(kind))
-            env = {"ANTHROPIC_API_KEY": "eval-model-outage", "ANTHROPIC_BASE_URL": fake.base_url, **FAST_LADDER}
+            env = {"ANTHROPIC_API_KEY": "eval-model-outage", "ANTHROPIC_BASE_URL": fake.base_url, **FAST_LADDER,
+                   "CACHE_STORE": "memory"}  # an empty cache: a draft cached in PostgreSQL earlier would hide the outage
             await asyncio.to_thread(stack.restart_service, "generate", env)
             try:
                 yield fake

@@ -32,9 +32,11 @@ def context_for(question: str, chunks: list[RetrievedChunk] | None = None, *, de
 
 
 def model_settings(base_url: str, **overrides) -> dict:
-    """GenerateSettings fields for a fast test ladder against `base_url` (no backoff worth waiting for)."""
+    """GenerateSettings fields for a fast test ladder against `base_url` (no backoff worth waiting for), with the
+    in-process draft cache (no database needed; the PostgreSQL one is tested on its own)."""
     return {
         "anthropic_api_key": "test-key", "anthropic_base_url": base_url, "anthropic_model": PRIMARY,
         "anthropic_fallback_model": SECONDARY, "retry_initial_backoff_s": 0.01, "retry_max_backoff_s": 0.05,
-        "breaker_fail_max": 3, "breaker_reset_timeout_s": 60.0, "tenant_daily_budget_usd": None, **overrides,
+        "breaker_fail_max": 3, "breaker_reset_timeout_s": 60.0, "tenant_daily_budget_usd": None,
+        "cache_store": "memory", **overrides,
     }

@@ -6,12 +6,14 @@ Nothing here fails a request: every model failure ends on a lower rung, the last
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from libs.contracts.questions import ContextRetrieved, GenerationInfo, TokenUsage
+from libs.contracts.questions import Citation, ContextRetrieved, GenerationInfo, TokenUsage
 from libs.models.context_budget import ContextLimits, ContextPlan, TokenCounter, plan_context
 from libs.models.draft_cache import DraftCache, cache_key
 from libs.models.extractive import ExtractiveGenerator
 from libs.models.generation import Draft
-from libs.models.prompts import PromptTemplate, render, template_for
+from libs.models.prompt_files import bundled_prompts
+from libs.models.prompts import PromptRegistry, PromptTemplate, render
+from libs.models.variant_split import VariantSplit
 from libs.stores.cost_ledger import CostEntry, CostLedger, record_cost
 from services.generate.costs import TenantBudgets, over_budget
 from services.generate.ladder import ModelRung, RetryPolicy, TimePolicy, climb
@@ -36,11 +38,22 @@ class GenerateDeps:
     timing: TimePolicy = field(default_factory=TimePolicy)
     budgets: TenantBudgets = field(default_factory=TenantBudgets)
     ledger: CostLedger | None = None  # set once the database is open
+    prompts: PromptRegistry = field(default_factory=bundled_prompts)
+    split: VariantSplit = field(default_factory=VariantSplit)
+
+
+def assign_variant(context: ContextRetrieved, split: VariantSplit) -> ContextRetrieved:
+    """The request with the variant it is served with: the one asked for, else its share of the split."""
+    state = context.state
+    variant = split.assign(state.variant, context.tenant if split.by == "tenant" else context.request_id)
+    if variant == state.variant:
+        return context
+    return context.model_copy(update={"state": state.model_copy(update={"variant": variant})})
 
 
 def info_for(plan: ContextPlan, template: PromptTemplate, counter: TokenCounter, **fields) -> GenerationInfo:
-    return GenerationInfo(prompt_variant=template.variant, context_tokens=plan.prompt_tokens, token_counter=counter.name,
-                          dropped_chunk_ids=plan.dropped_chunk_ids, **fields)
+    return GenerationInfo(prompt_variant=template.id, prompt_version=template.version,
+                          context_tokens=plan.prompt_tokens, token_counter=counter.name, dropped_chunk_ids=plan.dropped_chunk_ids, **fields)
 
 
 def offline_answer(question: str, plan: ContextPlan, info: GenerationInfo, deps: GenerateDeps) -> Generated:
@@ -70,12 +83,12 @@ async def from_models(context: ContextRetrieved, plan: ContextPlan, template: Pr
 
 async def generate(context: ContextRetrieved, deps: GenerateDeps) -> Generated:
     state = context.state
-    template = template_for(state.variant)
+    template = deps.prompts.template_for(state.variant)
     if not deps.rungs:  # offline only (no API key): no prompt to budget, as fast as the extractive generator alone
-        info = GenerationInfo(rung=OFFLINE, prompt_variant=template.variant)
+        info = GenerationInfo(rung=OFFLINE, prompt_variant=template.id, prompt_version=template.version)
         return Generated(deps.offline.answer(state.question, context.chunks), info)
     plan = plan_context(state.question, context.chunks, template, deps.counter, deps.limits)
-    key = cache_key(context.tenant, template.variant, state.question, [c.chunk_id for c in context.chunks])
+    key = cache_key(context.tenant, template, deps.rungs[0].caller.model, state.question, plan.chunks)
     cached = await deps.cache.get(key)
     generated = as_cache_hit(cached) if cached is not None else await from_models(context, plan, template, deps)
     if cached is None and generated.info.rung != OFFLINE:
@@ -93,6 +106,23 @@ def cost_entry(context: ContextRetrieved, generated: Generated) -> CostEntry:
     )
 
 
+def encode_generated(generated: Generated) -> dict:
+    """A cached draft as JSON (the PostgreSQL cache)."""
+    draft = generated.draft
+    return {"draft": {"answer": draft.answer, "citations": [c.model_dump(mode="json") for c in draft.citations],
+                      "model": draft.model, "usage": draft.usage.model_dump(mode="json"), "cost_usd": draft.cost_usd},
+            "info": generated.info.model_dump(mode="json")}
+
+
+def decode_generated(stored: dict) -> Generated:
+    draft = stored["draft"]
+    return Generated(
+        Draft(answer=draft["answer"], citations=[Citation.model_validate(c) for c in draft["citations"]],
+              model=draft["model"], usage=TokenUsage.model_validate(draft["usage"]), cost_usd=draft["cost_usd"]),
+        GenerationInfo.model_validate(stored["info"]),
+    )
+
+
 def span_attributes(generated: Generated) -> dict:
     draft, info = generated.draft, generated.info
     return {
@@ -100,4 +130,5 @@ def span_attributes(generated: Generated) -> dict:
         "gen_ai.usage.output_tokens": draft.usage.output_tokens, "ragbus.cost_usd": draft.cost_usd,
         "ragbus.generation.rung": info.rung, "ragbus.generation.reason": info.reason,
         "ragbus.generation.cache_hit": info.cache_hit, "ragbus.generation.attempts": info.attempts,
+        "ragbus.prompt.id": info.prompt_variant, "ragbus.prompt.version": info.prompt_version,
     }

@@ -1,7 +1,10 @@
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
+from libs.models.prompt_files import PROMPTS_DIR
+from libs.models.variant_split import StickyBy, parse_split
 from libs.platform.settings import DatabaseSettings, ServiceSettings
 
 
@@ -26,8 +29,14 @@ class GenerateSettings(ServiceSettings, DatabaseSettings):
     context_window_tokens: int = Field(8192, ge=256, description="Most tokens one call may use: prompt plus reserved output.")
     chars_per_token: float = Field(2.7, gt=0, description="Local token estimate: characters per token (Sonnet 5.x tokenizer).")
     duplicate_similarity: float = Field(0.8, gt=0, le=1, description="Jaccard of word 3-shingles from which a chunk is a near-duplicate.")
+    prompts_dir: Path = Field(PROMPTS_DIR, description="Folder of the prompt files, <variant>.yaml; checked at start-up.")
+    prompt_variant_split: str = Field("", description='Percent of traffic per prompt variant, "concise=10"; the rest: default; 0 or empty: rollback.')
+    prompt_variant_sticky_by: StickyBy = Field("request", description="What the split hashes: request (id) or tenant.")
+    cache_store: Literal["postgres", "memory"] = Field("postgres", description="Where drafts are cached: postgres (shared, survives restarts) or memory (this process).")
     cache_max_entries: int = Field(1024, ge=0, description="Drafts kept in the in-process cache (0: no cache).")
     cache_ttl_s: float = Field(600.0, gt=0, description="How long a cached draft is served.")
+    cache_timeout_s: float = Field(0.5, gt=0, description="Longest a cache read or write may take; then it is a miss.")
+    cache_purge_interval_s: float = Field(300.0, gt=0, description="PostgreSQL cache: how often expired drafts are deleted.")
     tenant_daily_budget_usd: float | None = Field(20.0, ge=0, description='Model spend per tenant per UTC day, then offline; "off": no limit.')
     tenant_budgets_usd: dict[str, float] = Field(default_factory=dict, description='Per-tenant overrides, JSON: {"acme": 50}.')
     ledger_timeout_s: float = Field(0.5, gt=0, description="Longest a cost ledger read or write may take.")
@@ -43,3 +52,9 @@ class GenerateSettings(ServiceSettings, DatabaseSettings):
     @classmethod
     def default_effort_when_empty(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("prompt_variant_split")
+    @classmethod
+    def split_is_readable(cls, value: str) -> str:
+        parse_split(value)  # raises with what is wrong
+        return value

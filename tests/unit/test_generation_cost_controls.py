@@ -3,12 +3,15 @@ per-tenant daily budget and the cost ledger (its contract implemented in memory;
 tests/integration/test_generation_resilience.py)."""
 
 import asyncio
+import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from structlog.testing import capture_logs
 
-from libs.models.draft_cache import TtlLruCache, cache_key
+from libs.models.draft_cache import TtlLruCache, cache_key, normalise_question
+from libs.models.prompts import template_for
 from libs.stores.cost_ledger import CostEntry, InMemoryCostLedger, utc_today
 from libs.testing.fake_anthropic import FakeAnthropic
 from libs.testing.generation import PRIMARY, chunk, context_for, model_settings
@@ -79,11 +82,21 @@ async def test_the_cache_expires_entries_and_evicts_the_least_recently_used():
 
 
 def test_the_cache_key_depends_on_every_part_and_the_chunk_order():
-    key = cache_key("acme", "default", "q", ["a", "b"])
-    assert key == cache_key("acme", "default", "q", ["a", "b"])
-    others = [cache_key("globex", "default", "q", ["a", "b"]), cache_key("acme", "concise", "q", ["a", "b"]),
-              cache_key("acme", "default", "q?", ["a", "b"]), cache_key("acme", "default", "q", ["b", "a"])]
-    assert key not in others and len(set(others)) == 4
+    default, concise = template_for("default"), template_for("concise")
+    a, b = chunk("a#1", "Alpha."), chunk("b#1", "Beta.")
+    key = cache_key("acme", default, PRIMARY, "q", [a, b])
+    assert key == cache_key("acme", default, PRIMARY, "q", [a, b])
+    others = [cache_key("globex", default, PRIMARY, "q", [a, b]), cache_key("acme", concise, PRIMARY, "q", [a, b]),
+              cache_key("acme", replace(default, version=2), PRIMARY, "q", [a, b]),
+              cache_key("acme", default, "claude-opus-5", "q", [a, b]), cache_key("acme", default, PRIMARY, "q2", [a, b]),
+              cache_key("acme", default, PRIMARY, "q", [b, a]), cache_key("acme", default, PRIMARY, "q", [a]),
+              cache_key("acme", default, PRIMARY, "q", [a, chunk("b#2", "Beta.")])]
+    assert key.digest not in {k.digest for k in others} and len({k.digest for k in others}) == len(others)
+
+
+def test_the_question_is_normalised_for_the_cache_key():
+    assert normalise_question("  What is the  HOTEL cap?? ") == normalise_question("what is the hotel cap") == "what is the hotel cap"
+    assert normalise_question("What is the hotel cap in EUR?") != normalise_question("What is the hotel cap?")
 
 
 async def test_the_variant_selects_the_prompt_template_per_request(fake):
@@ -95,6 +108,7 @@ async def test_the_variant_selects_the_prompt_template_per_request(fake):
     plain = await service.generate(context_for(QUESTION, variant="default"), deps)
     assert "one or two short sentences" not in fake.last_request()["system"]
     assert (concise.info.prompt_variant, plain.info.prompt_variant) == ("concise", "default")
+    assert concise.info.prompt_version == plain.info.prompt_version == 1
     assert concise.draft.answer == plain.draft.answer  # both layouts number the sources the same way
 
 
@@ -189,3 +203,9 @@ def test_budget_settings_come_from_the_environment_and_off_means_no_limit(monkey
     monkeypatch.setenv("TENANT_BUDGETS_USD", '{"acme": 50}')
     budgets = build_deps(GenerateSettings()).budgets
     assert (budgets.limit_for("acme"), budgets.limit_for("globex")) == (50.0, None)
+
+
+async def test_a_draft_comes_back_whole_from_the_json_a_shared_cache_stores(fake):
+    generated = await service.generate(context_for(QUESTION), deps_for(fake.base_url))
+    stored = json.loads(json.dumps(service.encode_generated(generated)))
+    assert service.decode_generated(stored) == generated
