@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from libs.bench.hops import round_trips
+from libs.bench.index_scale import index_scale
 from libs.bench.pipeline import saturation, sequential_latency
 from libs.bench.procstats import process_stats
 from libs.client.documents import read_corpus
@@ -98,6 +99,21 @@ def print_table(result: dict) -> None:
     total = sum(v["peak_rss_mb"] for v in result["memory_after_load"].values())
     memory_table.add_row("whole stack", "", f"{total:.0f}")
     console.print(memory_table)
+    if "index_scale" in result:
+        print_index_scale(result["index_scale"])
+
+
+def print_index_scale(scale: dict) -> None:
+    table = Table(title="retrieval as the index grows (one tenant of two; 30 candidates per search)")
+    for column in ("chunks", "load s", "dense p50 ms", "dense p99 ms", "BM25 build s", "BM25 p50 ms", "BM25 p99 ms"):
+        table.add_column(column)
+    for row in scale["scale"]:
+        table.add_row(*(str(row[key]) for key in ("chunks", "load_s", "dense_p50_ms", "dense_p99_ms", "bm25_build_s",
+                                                   "bm25_p50_ms", "bm25_p99_ms")))
+    console.print(table)
+    embedding = scale["embedding"]
+    console.print(f"embedding throughput: {embedding['chunks_per_s']} chunks/s ({embedding['chunks']} Cranfield "
+                  f"abstracts, MiniLM int8, batches of 32)")
 
 
 def main() -> None:
@@ -107,7 +123,12 @@ def main() -> None:
     parser.add_argument("--saturation", type=int, default=300, help="Questions sent at once for throughput.")
     parser.add_argument("--port-base", type=int, default=19500)
     parser.add_argument("--out", type=Path, default=Path("reports/bench/bench.json"))
+    parser.add_argument("--index-sizes", default="10000,100000", help="Chunk counts for the retrieval scale test ('' skips it).")
+    parser.add_argument("--cranfield", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "cranfield",
+                        help="Cranfield folder (texts and queries for the retrieval scale test).")
     args = parser.parse_args()
+    if args.index_sizes and not (args.cranfield / "cran.all.1400").exists():
+        parser.error(f"no Cranfield collection in {args.cranfield}: pass --cranfield, or --index-sizes '' to skip that part")
     stack = LocalStack(StackConfig.at(Path("/tmp/ragbus-bench"), args.port_base))
     stack.up(progress=lambda message: console.print(f"[dim]{message}[/]"))
     try:
@@ -115,6 +136,9 @@ def main() -> None:
         result.update(asyncio.run(pipeline_benchmarks(stack, args.questions, args.saturation)))
     finally:
         stack.down()
+    if args.index_sizes:
+        console.print("[dim]retrieval scale test (synthetic index, real query embeddings)[/]")
+        result["index_scale"] = index_scale(args.cranfield, tuple(int(n) for n in args.index_sizes.split(",")))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print_table(result)
