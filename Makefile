@@ -3,11 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz asyncapi clean
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
@@ -42,6 +42,9 @@ eval-baseline: setup  ## record this run as eval/baseline.json (commit the diff 
 
 report: setup  ## static HTML dashboard of the last 7 days from PostgreSQL (reports/dashboard/report.html)
 	$(RAGBUS) report --days 7
+
+cost-model: setup  ## docs/cost-model.md: cost per question and per month at 10k/100k/1M a day, from the cost ledger's measured tokens and the price table
+	$(RAGBUS) cost-model --out docs/cost-model.md
 
 bench: setup  ## raw broker hop vs ragbus hop vs pipeline, throughput, CPU and memory; writes reports/bench/bench.json
 	$(PY) scripts/bench.py

@@ -13,6 +13,7 @@ from libs.contracts.envelope import new_id
 from libs.contracts.questions import AnswerCompleted
 from libs.contracts.topics import ALL_TOPICS
 from libs.client.cli_cost import cost_command
+from libs.client.cli_cost_model import cost_model_command
 from libs.client.cli_eval import eval_command
 from libs.client.cli_labels import labels_app
 from libs.client.cli_report import report_command
@@ -206,6 +207,7 @@ def migrate(database_url: str = typer.Option("postgresql://postgres@127.0.0.1:54
 app.command("eval")(eval_command)
 app.command("report")(report_command)
 app.command("cost")(cost_command)
+app.command("cost-model")(cost_model_command)
 app.add_typer(labels_app, name="labels", help="Human evaluation: export answers to label, import labels, agreement.")
 
 

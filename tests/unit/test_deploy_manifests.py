@@ -9,6 +9,7 @@ Secret or credential is committed. Only PyYAML and the standard library; `docker
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import re
@@ -69,9 +70,16 @@ def kustomization_dirs() -> list[Path]:
     return sorted(p.parent for p in K8S.rglob("kustomization.yaml"))
 
 
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    return next((directory / n for n in KUSTOMIZATION_NAMES if (directory / n).is_file()), None)
+
+
 @functools.cache
 def kustomization(directory: Path) -> dict:
-    return load_docs(directory / "kustomization.yaml")[0]
+    return load_docs(kustomization_file(directory) or directory / "kustomization.yaml")[0]
 
 
 @functools.cache
@@ -126,10 +134,22 @@ def literal_env(container: dict) -> dict[str, str]:
 # ----------------------------------------------------------------------------- topics
 
 
+def topic_problems(objects: tuple[dict, ...] | list[dict]) -> list[str]:
+    """Topics of libs.contracts.topics without a KafkaTopic, and KafkaTopics of no catalogue topic."""
+    defined = {t["spec"].get("topicName", name) for name, t in objects_of("KafkaTopic", objects).items()}
+    return [f"no KafkaTopic for {topic}" for topic in ALL_TOPICS if topic not in defined] + [
+        f"KafkaTopic {topic} is not in ALL_TOPICS" for topic in sorted(defined - set(ALL_TOPICS))]
+
+
+def test_the_topic_check_catches_a_missing_topic() -> None:
+    objects = [o for o in base_objects() if o.get("spec", {}).get("topicName") != DEAD_LETTERED]
+    assert topic_problems(objects) == [f"no KafkaTopic for {DEAD_LETTERED}"]
+
+
 def test_every_topic_has_a_strimzi_kafka_topic_in_base() -> None:
+    assert topic_problems(base_objects()) == []
     topics = objects_of("KafkaTopic")
     by_topic = {t["spec"].get("topicName", name): t for name, t in topics.items()}
-    assert sorted(by_topic) == sorted(ALL_TOPICS), "KafkaTopics must match libs.contracts.topics.ALL_TOPICS"
     for topic, obj in by_topic.items():
         assert obj["apiVersion"] == "kafka.strimzi.io/v1beta2", topic
         assert obj["metadata"]["labels"]["strimzi.io/cluster"] == "ragbus", topic
@@ -236,6 +256,44 @@ def test_otel_collector_exports_traces_to_jaeger_and_metrics_to_prometheus() -> 
 
 
 # ----------------------------------------------------------------------------- kubernetes base
+
+
+def deployment_problems(deployment: dict) -> list[str]:
+    """What a service Deployment lacks: the three probes, and CPU and memory requests and limits."""
+    problems = []
+    name = deployment["metadata"]["name"]
+    for container in deployment["spec"]["template"]["spec"]["containers"]:
+        where = f"{name}/{container.get('name')}"
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            if not (container.get(probe) or {}).get("httpGet"):
+                problems.append(f"{where}: no {probe} (httpGet)")
+        resources = container.get("resources") or {}
+        for section in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                if not (resources.get(section) or {}).get(resource):
+                    problems.append(f"{where}: no {resource} {section[:-1]}")
+    return problems
+
+
+def test_every_service_folder_is_in_the_deploy_checks() -> None:
+    folders = {p.parent.name for p in (ROOT / "services").glob("*/main.py")}
+    assert folders == set(SERVICES), "a service without a Deployment, Service, PDB, HPA and compose entry"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_deployment_has_probes_and_limits(name: str) -> None:
+    assert deployment_problems(objects_of("Deployment")[name]) == []
+
+
+def test_the_probe_and_limit_check_catches_what_it_should() -> None:
+    deployment = copy.deepcopy(objects_of("Deployment")["generate"])
+    container = the_container(deployment)
+    del container["readinessProbe"], container["startupProbe"], container["resources"]["limits"]["memory"]
+    assert deployment_problems(deployment) == [
+        "generate/generate: no startupProbe (httpGet)",
+        "generate/generate: no readinessProbe (httpGet)",
+        "generate/generate: no memory limit",
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -444,7 +502,7 @@ def test_every_listed_resource_exists_and_every_file_is_listed(directory: Path) 
         target = (directory / entry).resolve()
         assert target.exists(), f"{directory / 'kustomization.yaml'} lists missing {entry}"
         if target.is_dir():
-            assert (target / "kustomization.yaml").is_file(), f"{entry} is not a kustomization"
+            assert kustomization_file(target) is not None, f"{entry} is not a kustomization"
     local = {(directory / entry).resolve() for entry in listed}
     for path in directory.glob("*.yaml"):
         if path.name != "kustomization.yaml":
@@ -643,6 +701,8 @@ def test_kustomize_renders_hardened_manifests(directory: Path) -> None:
     for obj in objects:
         if obj.get("kind") != "Namespace":
             assert obj["metadata"].get("namespace") == "ragbus", f"{obj['kind']}/{obj['metadata']['name']}"
-    assert {t["spec"]["topicName"] for t in objects_of("KafkaTopic", objects).values()} == set(ALL_TOPICS)
+    assert topic_problems(objects) == []
+    for deployment in deployments.values():
+        assert deployment_problems(deployment) == []
     expected = 1 if directory == OVERLAYS["dev"] else 3
     assert {d["spec"]["replicas"] for d in deployments.values()} == {expected}
