@@ -14,6 +14,7 @@ from PIL import Image
 from libs.reporting.period import Period, period_from
 from libs.reporting.significance import QUALITY, compare, decide
 from libs.reporting.write import write_report
+from libs.testing.browser import chromium, colourful_share, drawn_share, screenshot
 
 DAYS = ["2026-11-24", "2026-11-25", "2026-11-26"]
 HOSTILE_TENANT = "acme</script><script>alert(1)</script>"
@@ -165,3 +166,12 @@ def test_period_defaults_to_the_days_before_now_and_lists_each_day():
     assert naive.since.tzinfo is UTC and [d.isoformat() for d in naive.days()] == ["2026-11-01"]
     with pytest.raises(ValueError):
         Period(now, now)
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed (Debian package `chromium`; .ci/run installs it)")
+def test_chromium_draws_the_plots_and_an_empty_period_draws_none(written, tmp_path):
+    """The page as a browser shows it: the plots are drawn (coloured pixels), not broken images on white."""
+    full = screenshot(written["full"][1] / "report.html", tmp_path / "full.png")
+    empty = screenshot(written["empty"][1] / "report.html", tmp_path / "empty.png")
+    assert drawn_share(full) > 0.03 and colourful_share(full) > 0.005, (drawn_share(full), colourful_share(full))
+    assert colourful_share(empty) < colourful_share(full) / 5
