@@ -57,7 +57,9 @@ class DeadLetterPublisher:
     def __init__(self, broker: KafkaBroker) -> None:
         self._publisher = broker.publisher(DEAD_LETTERED, title="dead-letters", schema=DeadLetter)
 
-    async def send(self, msg: KafkaMessage, consumer_group: str, reason: str, error: str) -> None:
+    async def send(self, msg: KafkaMessage, consumer_group: str, reason: str, error: str, loggable: str | None = None) -> None:
+        """`error` goes on the dead letter (whose topic holds the original bytes anyway); the log line gets
+        `loggable` instead when given: a validation error quotes the input, and logs must not carry it."""
         letter = dead_letter_for(msg, consumer_group, reason, error)
         log.warning(
             "message dead-lettered",
@@ -66,7 +68,7 @@ class DeadLetterPublisher:
             partition=letter.partition,
             offset=letter.offset,
             size=letter.original_size,
-            error=letter.error[:300],
+            error=(letter.error if loggable is None else loggable)[:300],
         )
         await self._publisher.publish(letter, key=(letter.original_key or letter.event_id).encode())
         counter(MESSAGES_DEAD_LETTERED).add(1, {"group": consumer_group, "reason": reason})

@@ -64,6 +64,13 @@ def subscriber_options(settings: KafkaSettings, group: str) -> dict:
     }
 
 
+def where_invalid(error: ValidationError) -> str:
+    """Which fields failed and how, without the values (pydantic's message quotes the input)."""
+    problems = [f"{'.'.join(str(part) for part in problem['loc']) or '(body)'}: {problem['type']}"
+                for problem in error.errors()]
+    return f"{len(problems)} validation error(s): " + "; ".join(problems[:10])
+
+
 def register_stage(
     broker: KafkaBroker,
     *,
@@ -82,7 +89,7 @@ def register_stage(
             event = event_type.model_validate_json(msg.body)
         except ValidationError as error:
             outcome = "invalid_message"
-            await dead_letters.send(msg, group, reason=outcome, error=str(error))
+            await dead_letters.send(msg, group, reason=outcome, error=str(error), loggable=where_invalid(error))
             return
         structlog.contextvars.bind_contextvars(request_id=event.request_id, tenant=event.tenant)
         trace.get_current_span().set_attributes({"ragbus.request_id": event.request_id, "ragbus.tenant": event.tenant})

@@ -2,8 +2,10 @@
 
 import base64
 import hashlib
+import json
 from types import SimpleNamespace
 
+import structlog
 from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
@@ -65,3 +67,17 @@ async def test_an_invalid_body_sent_as_json_is_dead_lettered_not_redelivered():
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(b"{not json", "in", headers={"content-type": "application/json"})
     assert handled == [] and [letter["reason"] for letter in letters] == ["invalid_message"]
+
+
+async def test_the_log_of_an_invalid_message_names_the_fields_not_their_values():
+    broker = KafkaBroker()
+    register_stage(broker, topic="in", group="g", event_type=AskQuestion, handle=lambda event: None,
+                   kafka=KafkaSettings(), dead_letters=DeadLetterPublisher(broker))
+    secret = "Patient Jane Roe, insurance number 7731-22-0091"
+    body = json.dumps({"request_id": "r1", "tenant": "acme", "question": secret, "deadline": "not a date"}).encode()
+    with structlog.testing.capture_logs() as logs:
+        async with TestKafkaBroker(broker) as test_broker:
+            await test_broker.publish(body, "in")
+    [line] = [entry for entry in logs if entry["event"] == "message dead-lettered"]
+    assert line["reason"] == "invalid_message" and "deadline: " in line["error"]
+    assert secret not in repr(logs) and "not a date" not in repr(logs)
