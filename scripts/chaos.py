@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
@@ -65,6 +66,7 @@ async def run(stack: LocalStack, count: int, interval_s: float, settle_s: float)
     return {
         "sent": len(sent), "answered": sum(1 for r in sent if r in seen and seen[r][0][1] == "ok"),
         "explicitly_failed": sum(1 for r in sent if r in seen and seen[r][0][1] != "ok"),
+        "by_status": dict(Counter(seen[r][0][1] for r in sent if r in seen)),
         "lost": sum(1 for r in sent if r not in seen), "delivered_twice": sum(1 for v in seen.values() if len(v) > 1),
         "duplicates_dropped_by_client": duplicates_on_the_wire,
         "killed": killed, "p50_ms": percentile(delays, 50), "p99_ms": percentile(delays, 99),
@@ -88,8 +90,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     table = Table(title="ragbus chaos: every service SIGKILLed and restarted once during the stream")
-    for key in ("sent", "answered", "explicitly_failed", "lost", "delivered_twice", "duplicates_dropped_by_client",
-                "p50_ms", "p99_ms", "killed"):
+    for key in ("sent", "answered", "explicitly_failed", "by_status", "lost", "delivered_twice",
+                "duplicates_dropped_by_client", "p50_ms", "p99_ms", "killed"):
         table.add_row(key, str(result[key]))
     console.print(table)
 

@@ -53,9 +53,13 @@ async def raw_body(msg: KafkaMessage) -> bytes:
     return msg.body
 
 
-def subscriber_options(settings: KafkaSettings, group: str) -> dict:
+def subscriber_options(settings: KafkaSettings, group: str, workers: int = 1) -> dict:
+    """`workers` > 1: that many consumers of the group in this process (faststream's max_workers with manual
+    acks), each owning its own partitions, so messages of different partitions are handled at once while one
+    partition's stay in order and are committed after their output, as with one consumer."""
     return {
         "group_id": group,
+        "max_workers": workers,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.session_timeout_ms,
@@ -81,6 +85,7 @@ def register_stage(
     kafka: KafkaSettings,
     dead_letters: DeadLetterPublisher,
     attempts: int = 3,
+    workers: int = 1,
 ) -> None:
     async def consume(msg: KafkaMessage) -> None:
         watch = Stopwatch()
@@ -109,7 +114,7 @@ def register_stage(
     consume.__name__ = f"{group}_consumes_{topic.replace('.', '_').replace('-', '_')}"
     broker.subscriber(
         topic, title=f"{group}:{topic}", description=event_type.__doc__, parser=parse_tolerantly, decoder=raw_body,
-        **subscriber_options(kafka, group),
+        **subscriber_options(kafka, group, workers),
     )(consume)
 
 

@@ -32,6 +32,7 @@ def create_app(settings: GenerateSettings | None = None) -> AsgiFastStream:
     register_stage(
         broker, topic=topics.CONTEXT_RETRIEVED, group=SERVICE, event_type=ContextRetrieved, handle=on_context,
         kafka=settings.kafka, dead_letters=DeadLetterPublisher(broker), attempts=settings.handler_attempts,
+        workers=settings.consumer_workers,
     )
     if not handlers.deps.rungs:
         return build_app(SERVICE, broker)
