@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz load asyncapi clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -69,6 +69,9 @@ faults: setup  ## 200 questions while the fake model API fails 30% of calls: ans
 
 fuzz: setup  ## 500+ malformed or hostile messages per input topic: dead-lettered, missing, valid answered, consumers alive
 	$(PY) scripts/fuzz.py
+
+load: setup  ## open-loop load at 5-80 req/s until saturation: throughput, statuses, lost, p50/p99 per stage, lag, memory
+	$(PY) scripts/load.py
 
 asyncapi: setup  ## regenerate docs/asyncapi/*.yaml from the services' code
 	$(PY) scripts/generate_asyncapi.py

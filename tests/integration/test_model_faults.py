@@ -29,15 +29,15 @@ async def test_every_request_is_answered_before_its_deadline_and_the_breaker_ope
     async with RagClient(stack.config.bootstrap_servers) as rag:
         doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id="handbook", text=HANDBOOK, source="handbook.md")
         await rag.ingest(doc, timeout_s=60)
-    run = FaultRun(requests=32, interval_s=0.1, deadline_s=20, settle_s=5, breaker_fail_max=3, breaker_reset_s=1.0,
+    run = FaultRun(requests=64, interval_s=0.1, deadline_s=20, settle_s=5, breaker_fail_max=3, breaker_reset_s=1.0,
                    outage_calls=6, seed=3)
     result = await run_faults(stack, run, [(tenant, q) for q in QUESTIONS])
     print({k: result[k] for k in ("by_status", "ok_by_rung", "past_deadline", "latency_ms", "fake_api_calls")})
     print(result["breaker_changes_logged"])
 
-    assert (result["sent"], result["final_answers"], result["lost"]) == (32, 32, 0)
+    assert (result["sent"], result["final_answers"], result["lost"]) == (64, 64, 0)
     assert result["past_deadline"] == 0
-    assert result["by_status"] == {"ok": 32}, result["not_ok_reasons"]
+    assert result["by_status"] == {"ok": 64}, result["not_ok_reasons"]
     assert set(result["ok_by_rung"]) <= {"primary", "secondary", "offline"} and "primary" in result["ok_by_rung"]
     faults = {kind: n for kind, n in result["fake_api_calls"]["outcomes"].items() if kind not in ("ok", "slow")}
     assert sum(faults.values()) > 6, result["fake_api_calls"]  # the outage and the 30% did happen
