@@ -16,6 +16,8 @@ from services.guardrail.input_stage import screen_question
 from services.guardrail.output_stage import decide_output
 from services.guardrail.settings import GuardrailSettings
 
+NOT_SCREENED = "[not screened: the deadline had passed on arrival]"
+
 log = structlog.get_logger(__name__)
 
 
@@ -30,6 +32,9 @@ class GuardrailHandlers:
 
     async def on_question(self, ask: AskQuestion) -> None:
         watch = Stopwatch()
+        if service.initial_state(ask, NOT_SCREENED).expired():
+            await self._expire_unscreened(ask, watch)
+            return
         with tracer().start_as_current_span("guardrail.screen_question") as span:
             screening = await asyncio.to_thread(screen_question, ask.question, ask.tenant, self.guards, self._settings)
             span.set_attributes(service.span_attributes(screening.checks, screening.blocked_reason))
@@ -41,6 +46,13 @@ class GuardrailHandlers:
             return
         screened = QuestionScreened(**ask.envelope_for_next(), state=state)
         await self._screened.publish(screened, key=ask.request_id.encode())
+
+    async def _expire_unscreened(self, ask: AskQuestion, watch: Stopwatch) -> None:
+        """Past its deadline on arrival (a backlog): answered expired without the screening nobody waits for.
+        The question is not read, so a placeholder is stored in its place, never the unredacted text."""
+        await self.answer_log.record_question(ask, NOT_SCREENED)
+        state = service.initial_state(ask, NOT_SCREENED).with_stage("guardrail_in", watch.elapsed_ms())
+        await self._finish(self._refusal(ask, state, ""), ask.reply_to)
 
     def _refusal(self, ask: AskQuestion, state: RequestState, blocked_reason: str) -> AnswerCompleted:
         if state.expired():

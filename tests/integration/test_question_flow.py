@@ -117,3 +117,18 @@ async def test_answers_are_logged_and_scored_in_postgres(stack, tenant):
     assert logged["question"] == "What is the hotel cap per night?"
     assert stored["status"] == "ok"
     assert score is not None and score["value"] == 1.0 and score["judge"] == "offline-lexical"
+
+
+async def test_a_question_already_late_is_answered_expired_unscreened_and_its_text_not_stored(stack, tenant):
+    marker = f"Late question {uuid.uuid4().hex}: how much is the hotel cap?"
+    async with RagClient(stack.config.bootstrap_servers) as rag:
+        request_id = await rag.send_question(marker, tenant, timeout_s=-1)
+        answer = await asyncio.wait_for(anext(rag.answers()), 30)
+    assert (answer.request_id, answer.status, answer.reason) == (request_id, "expired", "deadline_passed")
+    assert answer.checks == [] and answer.generation is None  # not screened, not retrieved, not drafted
+    db = await asyncpg.connect(stack.config.database_url)
+    try:
+        stored = await db.fetchval("SELECT question FROM requests WHERE request_id = $1", request_id)
+    finally:
+        await db.close()
+    assert stored is not None and "hotel cap" not in stored
