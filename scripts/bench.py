@@ -16,11 +16,11 @@ from libs.bench.hops import round_trips
 from libs.bench.index_scale import index_scale
 from libs.bench.pipeline import saturation, sequential_latency
 from libs.bench.procstats import process_stats
-from libs.client.documents import read_corpus
 from libs.client.rag_client import RagClient
 from libs.devstack.processes import ManagedProcess
 from libs.devstack.stack import LocalStack, StackConfig
 from libs.evaluation.metrics import percentile
+from libs.evaluation.runner import CORPUS, ingest_corpus
 from libs.platform.topics_admin import ensure_topics
 
 CHAIN_HOPS = 5  # asked → screened → retrieved → drafted → completed → reply, as in the pipeline
@@ -66,7 +66,7 @@ def memory(stack: LocalStack) -> dict:
 async def pipeline_benchmarks(stack: LocalStack, count: int, saturation_count: int) -> dict:
     bootstrap = stack.config.bootstrap_servers
     async with RagClient(bootstrap) as rag:
-        await asyncio.gather(*(rag.ingest(doc) for doc in read_corpus(Path("data/corpus"))))
+        await ingest_corpus(rag, CORPUS)
     idle = memory(stack)
     latency = await sequential_latency(bootstrap, count)
     pids = {name: p.pid for name, p in {"broker": stack.broker, "chroma": stack.chroma, **stack.services}.items()}

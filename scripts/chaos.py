@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from libs.bench.pipeline import bench_questions
-from libs.client.documents import read_corpus
 from libs.client.rag_client import RagClient
 from libs.devstack.stack import SERVICES, LocalStack, StackConfig
 from libs.evaluation.metrics import percentile
+from libs.evaluation.runner import CORPUS, ingest_corpus
 
 console = Console()
 
@@ -52,7 +52,7 @@ async def receive(rag: RagClient, seen: dict[str, list], stop: asyncio.Event) ->
 async def run(stack: LocalStack, count: int, interval_s: float, settle_s: float) -> dict:
     sent, seen, stop = {}, {}, asyncio.Event()
     async with RagClient(stack.config.bootstrap_servers) as rag:
-        await asyncio.gather(*(rag.ingest(doc) for doc in read_corpus(Path("data/corpus"))))
+        await ingest_corpus(rag, CORPUS)
         receiver = asyncio.create_task(receive(rag, seen, stop))
         killed, _ = await asyncio.gather(crash_each(stack, count * interval_s / (len(SERVICES) + 1)),
                                          stream(rag, count, interval_s, sent))

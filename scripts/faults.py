@@ -6,29 +6,16 @@ Writes reports/chaos/faults.json.
 """
 
 import argparse
-import asyncio
-import json
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from libs.chaos.faults import FaultRun, run_faults
-from libs.client.documents import read_corpus
-from libs.client.rag_client import RagClient
-from libs.devstack.stack import LocalStack, StackConfig
+from libs.chaos.suite import on_own_stack, write_result
+from libs.devstack.stack import StackConfig
 
 console = Console(width=120)
-
-
-async def ingest_corpus(bootstrap: str) -> None:
-    async with RagClient(bootstrap) as rag:
-        await asyncio.gather(*(rag.ingest(doc) for doc in read_corpus(Path("data/corpus"))))
-
-
-async def ingest_and_run(stack: LocalStack, run: FaultRun) -> dict:
-    await ingest_corpus(stack.config.bootstrap_servers)
-    return await run_faults(stack, run)
 
 
 def table(result: dict) -> Table:
@@ -84,14 +71,8 @@ def main() -> None:
     run = FaultRun(requests=args.requests, fault_rate=args.rate, deadline_s=args.deadline, interval_s=args.interval,
                    attempt_timeout_s=args.attempt_timeout, breaker_fail_max=args.breaker_fail_max,
                    outage_calls=args.outage_calls, hangs=not args.no_hangs)
-    stack = LocalStack(StackConfig.at(args.run_dir, args.port_base))
-    try:
-        stack.up(progress=lambda message: console.print(f"[dim]{message}[/]"))
-        result = asyncio.run(ingest_and_run(stack, run))
-    finally:
-        stack.down()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    result = on_own_stack(StackConfig.at(args.run_dir, args.port_base), lambda stack: run_faults(stack, run), console)
+    write_result(result, args.out)
     console.print(table(result))
     console.print(f"[dim]written to {args.out}[/]")
 

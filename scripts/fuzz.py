@@ -7,25 +7,16 @@ died. Prints a table per topic; writes reports/chaos/fuzz.json.
 """
 
 import argparse
-import asyncio
-import json
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from libs.chaos.fuzz import FuzzRun, run_fuzz
-from libs.client.documents import read_corpus
-from libs.client.rag_client import RagClient
-from libs.devstack.stack import LocalStack, StackConfig
+from libs.chaos.suite import on_own_stack, write_result
+from libs.devstack.stack import StackConfig
 
 console = Console(width=150)
-
-
-async def ingest_and_fuzz(stack: LocalStack, run: FuzzRun) -> dict:
-    async with RagClient(stack.config.bootstrap_servers) as rag:
-        await asyncio.gather(*(rag.ingest(doc) for doc in read_corpus(Path("data/corpus"))))
-    return await run_fuzz(stack, run)
 
 
 def table(result: dict) -> Table:
@@ -52,14 +43,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("reports/chaos/fuzz.json"))
     args = parser.parse_args()
     run = FuzzRun(bad_per_topic=args.bad_per_topic, valid_per_topic=args.valid_per_topic, seed=args.seed, wait_s=args.wait)
-    stack = LocalStack(StackConfig.at(args.run_dir, args.port_base))
-    try:
-        stack.up(progress=lambda message: console.print(f"[dim]{message}[/]"))
-        result = asyncio.run(ingest_and_fuzz(stack, run))
-    finally:
-        stack.down()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    result = on_own_stack(StackConfig.at(args.run_dir, args.port_base), lambda stack: run_fuzz(stack, run), console)
+    write_result(result, args.out)
     console.print(table(result))
     console.print(f"backlog (not committed) per group: {result['backlog']}")
     console.print(f"a default aiokafka producer and a message over 1 MB: {result['default_producer_over_1mb']}")

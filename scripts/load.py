@@ -7,8 +7,6 @@ in flight, service memory. Writes reports/chaos/load.json.
 """
 
 import argparse
-import asyncio
-import json
 import os
 from pathlib import Path
 
@@ -17,20 +15,13 @@ from rich.table import Table
 
 from libs.chaos.load import LoadRun, run_load
 from libs.chaos.load_figures import STAGES, saturated
-from libs.client.documents import read_corpus
-from libs.client.rag_client import RagClient
-from libs.devstack.stack import LocalStack, StackConfig
+from libs.chaos.suite import on_own_stack, write_result
+from libs.devstack.stack import StackConfig
 
 console = Console(width=160)
 SHORT = {"guardrail:rag.question-asked.v1": "g-in", "retrieve:rag.question-screened.v1": "ret",
          "generate:rag.context-retrieved.v1": "gen", "guardrail:rag.answer-drafted.v1": "g-out",
          "evaluate:rag.answer-completed.v1": "eval"}
-
-
-async def ingest_and_load(stack: LocalStack, run: LoadRun) -> dict:
-    async with RagClient(stack.config.bootstrap_servers) as rag:
-        await asyncio.gather(*(rag.ingest(doc) for doc in read_corpus(Path("data/corpus"))))
-    return await run_load(stack, run)
 
 
 def p50_p99(spread: dict) -> str:
@@ -94,15 +85,10 @@ def main() -> None:
     args = parser.parse_args()
     run = LoadRun(rates=tuple(float(r) for r in args.rates.split(",")), step_s=args.step, deadline_s=args.deadline,
                   settle_s=args.settle, drain_s=args.drain, steps_past_saturation=args.past_saturation)
-    stack = LocalStack(StackConfig.at(args.run_dir, args.port_base, extra_env={"CONSUMER_LAG_INTERVAL_S": "1"}))
-    try:
-        stack.up(progress=lambda message: console.print(f"[dim]{message}[/]"))
-        result = asyncio.run(ingest_and_load(stack, run))
-    finally:
-        stack.down()
+    config = StackConfig.at(args.run_dir, args.port_base, extra_env={"CONSUMER_LAG_INTERVAL_S": "1"})
+    result = on_own_stack(config, lambda stack: run_load(stack, run), console)
     result["load_avg_at_end"] = os.getloadavg()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    write_result(result, args.out)
     console.print(table(result))
     console.print(f"[dim]written to {args.out}[/]")
 
