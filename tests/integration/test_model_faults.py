@@ -10,18 +10,9 @@ from libs.client.rag_client import RagClient
 from libs.contracts.documents import SubmitDocument
 from libs.contracts.envelope import new_id
 from libs.testing.generation import PRIMARY
+from libs.testing.handbook import HANDBOOK, HANDBOOK_QUESTIONS as QUESTIONS
 
 pytestmark = pytest.mark.integration
-
-HANDBOOK = (
-    "# Handbook\n\nThe hotel cap for staff travel is 180 EUR per night.\n\n"
-    "The RW-200 reaction wheel weighs 1.2 kg.\n\nParental leave lasts 16 weeks at full pay.\n\n"
-    "Laptops are replaced every four years."
-)
-QUESTIONS = (
-    "What is the hotel cap per night for staff travel?", "How much does the RW-200 reaction wheel weigh?",
-    "How long does parental leave last?", "How often are laptops replaced?",
-)
 
 
 @pytest.mark.timeout(150)
