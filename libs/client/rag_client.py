@@ -22,7 +22,8 @@ from libs.platform.telemetry import tracer
 
 
 class RagClient:
-    def __init__(self, bootstrap_servers: str, reply_topic: str = topics.DEFAULT_REPLIES, client_id: str = "ragbus-client") -> None:
+    def __init__(self, bootstrap_servers: str, reply_topic: str = topics.DEFAULT_REPLIES, client_id: str = "ragbus-client",
+                 log_loss_check_s: float = 1.0) -> None:
         self._bootstrap = bootstrap_servers.split(",")
         self._reply_topic = reply_topic
         self._client_id = client_id
@@ -36,6 +37,7 @@ class RagClient:
         self._reader: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
         self.log_losses_seen = 0
+        self._log_loss_check_s = log_loss_check_s
 
     async def __aenter__(self) -> "RagClient":
         self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=self._client_id, acks="all")
@@ -55,7 +57,7 @@ class RagClient:
         for partition in partitions:  # resolve the end offsets now, so no answer published after ask() is skipped
             await self._replies.position(partition)
         self._reader = asyncio.create_task(self._read_replies())
-        self._watchdog = asyncio.create_task(self._rewind_after_log_loss(partitions))
+        self._watchdog = asyncio.create_task(self._rewind_after_log_loss(partitions, self._log_loss_check_s))
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -130,20 +132,25 @@ class RagClient:
             elif future is None:
                 self._unclaimed.put_nowait(answer)
 
-    async def _rewind_after_log_loss(self, partitions: list[TopicPartition], every_s: float = 1.0) -> None:
+    async def _rewind_after_log_loss(self, partitions: list[TopicPartition], every_s: float) -> None:
         """A broker that lost its log (Tansu's memory storage, restarted) starts every partition again at offset
         0, and a fetch past the new end just waits: answers published before the log grows back to this client's
-        position would be skipped. A partition whose end falls below the position is read again from its start."""
+        position would be skipped. A partition whose end offset went down is read again from its start.
+
+        The end offset is compared with the highest one seen, not with this client's position: Tansu reports the
+        end as the last batch's first offset + 1, so a position can be past the reported end of a healthy log."""
+        highest_end: dict[TopicPartition, int] = {}
         while True:
             await asyncio.sleep(every_s)
             try:
                 ends = await self._replies.end_offsets(partitions)
-                behind = [p for p in partitions if ends[p] < await self._replies.position(p)]
             except KafkaError:
                 continue  # broker unreachable: check again once it is back
-            if behind:
+            shrunk = [p for p in partitions if ends[p] < highest_end.get(p, 0)]
+            highest_end = ends  # a healthy log's end only grows, so the latest end is the highest seen
+            if shrunk:
                 self.log_losses_seen += 1
-                await self._replies.seek_to_beginning(*behind)
+                await self._replies.seek_to_beginning(*shrunk)
 
     def _resolve_ingest(self, value: bytes) -> None:
         result = DocumentIngested.model_validate_json(value)
