@@ -42,6 +42,7 @@ class RequestState(BaseModel):
     top_k: int = 5
     stage_ms: dict[str, float] = Field(default_factory=dict)
     checks: list[CheckResult] = Field(default_factory=list)
+    retries: int = Field(default=0, ge=0, description="Times the output guardrail sent the request back to retrieve after a low-confidence draft.")
 
     def expired(self) -> bool:
         return utcnow() >= self.deadline

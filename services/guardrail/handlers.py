@@ -14,6 +14,7 @@ from services.guardrail import measures, service
 from services.guardrail.guards import Guards
 from services.guardrail.input_stage import screen_question
 from services.guardrail.output_stage import decide_output
+from services.guardrail.retry import retry_of
 from services.guardrail.settings import GuardrailSettings
 
 NOT_SCREENED = "[not screened: the deadline had passed on arrival]"
@@ -66,6 +67,12 @@ class GuardrailHandlers:
             answer = await asyncio.to_thread(decide_output, draft, self.guards, self._settings)
             span.set_attributes(service.span_attributes(answer.checks, answer.reason))
         measures.record_checks("output", answer.checks[len(draft.state.checks):])
+        again = retry_of(draft, answer, self._settings)
+        if again is not None:
+            measures.record_checks("output", again.state.checks[-1:])
+            log.info("low confidence: retrieving again", reason=answer.reason, top_k=again.state.top_k, retries=again.state.retries)
+            await self._screened.publish(again, key=draft.request_id.encode())
+            return
         stage_ms = {**answer.stage_ms, "guardrail_out": round(watch.elapsed_ms(), 2)}
         await self._finish(answer.model_copy(update={"stage_ms": stage_ms}), draft.state.reply_to)
 

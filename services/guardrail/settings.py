@@ -35,6 +35,11 @@ class GuardrailSettings(ServiceSettings, DatabaseSettings):
         0.5, ge=0, le=1, description="Weight of embedding similarity against word overlap in a sentence's support.")
     contradiction_min_subject_overlap: float = Field(
         0.6, ge=0, le=1, description="Jaccard overlap of two amounts' subjects from which differing values count as a conflict.")
+    low_confidence_retries: int = Field(
+        1, ge=0, le=3, description="Times a low-confidence draft is sent back to retrieve, with a wider search, before abstaining.")
+    retry_top_k_factor: int = Field(2, ge=1, le=10, description="A retry searches top_k × this many chunks (at most 50).")
+    retry_min_remaining_s: float = Field(
+        3.0, ge=0, description="No retry when less than this remains before the deadline: abstain now rather than expire.")
     abstain_max_citations: int = Field(3, ge=0, description="Citations kept on a low-confidence abstention (best retrieved first).")
 
     def pii_action_for(self, tenant: str) -> PiiAction:

@@ -86,3 +86,19 @@ async def test_control_characters_are_blocked_and_the_next_question_is_answered(
     assert blocked.status == "blocked" and blocked.reason == "invalid_charset"
     assert "\x00" not in blocked.question
     assert answered.status == "ok"
+
+
+OFFICE_GUIDE = "\n\n".join(f"# {room}\n\nThe {room.lower()} seats {seats} people and is booked through the front desk."
+                           for room, seats in (("Atrium", 40), ("Library", 8), ("Workshop", 16), ("Studio", 6), ("Terrace", 25)))
+
+
+async def test_a_low_confidence_draft_is_searched_again_wider_once_then_abstained(stack, tenant):
+    async with RagClient(stack.config.bootstrap_servers) as rag:
+        await ingest_text(rag, tenant, "office-guide", OFFICE_GUIDE)
+        answer = await rag.ask("What is the maternity leave entitlement in Norway?", tenant, timeout_s=30, top_k=2)
+
+    assert answer.status == "abstained" and answer.reason in {"no_supported_answer", "low_grounding"}
+    [retry] = [c for c in answer.checks if c.check == "low_confidence_retry"]
+    assert retry.detail.endswith("searching again with top_k 4")
+    assert len(answer.retrieved) == 4  # the final answer comes from the wider search
+    assert "attempt_1" in answer.stage_ms
