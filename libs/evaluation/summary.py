@@ -100,6 +100,7 @@ def case_rows(results: list[CaseResult]) -> list[dict]:
             "judge_spread": r.judge_spread, "model_fault": r.case.model_fault,
             "rung": r.answer.generation.rung if r.answer.generation else None,
             "rung_reason": r.answer.generation.reason if r.answer.generation else None,
+            "retry_detail": "; ".join(c.detail for c in r.answer.checks if c.check == "low_confidence_retry"),
         }
         for r in results
     ]

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from libs.contracts.envelope import utcnow
-from libs.contracts.questions import AnswerDrafted, AnswerStatus, CheckResult, RequestState, RetrievedChunk
+from libs.contracts.questions import AnswerDrafted, AnswerStatus, CheckResult, GenerationInfo, RequestState, RetrievedChunk
 from services.guardrail.retry import NAME, retry_of
 from services.guardrail.service import final_answer
 from services.guardrail.settings import GuardrailSettings
@@ -40,9 +40,11 @@ def test_a_low_grounding_abstention_is_searched_again_wider_with_the_decision_re
     assert again.state.stage_ms["retrieve"] == 12.0 and again.state.stage_ms["attempt_1"] >= 1000
 
 
-def test_no_supported_answer_is_retried_too():
-    first = draft()
-    assert retry_of(first, outcome(first, reason="no_supported_answer"), SETTINGS) is not None
+def test_no_supported_answer_is_retried_too_and_the_first_rung_is_kept_on_the_decision():
+    first = draft().model_copy(update={"generation": GenerationInfo(rung="offline", reason="primary:server_error")})
+    again = retry_of(first, outcome(first, reason="no_supported_answer"), SETTINGS)
+    assert again.state.checks[-1].detail == ("attempt 1 would abstain (no_supported_answer; rung offline because "
+                                             "primary:server_error): searching again with top_k 10")
 
 
 def test_the_second_low_confidence_draft_abstains():
