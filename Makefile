@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz load asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz load audit asyncapi clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-guardrails: setup  ## injection/PII detector precision and recall on label
 
 bench-generation: setup  ## latency and cost per fallback-ladder rung against the fake model server; cost per answer and cache hit rate under repeated traffic
 	$(PY) scripts/bench_generation.py
+
+audit: setup  ## known vulnerabilities in the installed dependencies; fails on any finding or any package it could not look up
+	$(PY) scripts/audit.py
 
 redteam: setup  ## attacks and benign look-alikes end to end on a stack of its own: detection and false-positive rate per category
 	$(PY) scripts/redteam.py

@@ -8,11 +8,14 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 
 from libs.platform.settings import KafkaSettings
 
+PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_BY_MECHANISM = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 
 
 def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
     protocol = settings.security_protocol.upper()
+    if protocol not in PROTOCOLS:  # a typo must not fall through to SASL without TLS
+        raise ValueError(f"unsupported KAFKA_SECURITY_PROTOCOL {settings.security_protocol!r}: one of {', '.join(PROTOCOLS)}")
     if protocol == "PLAINTEXT":
         return None
     use_ssl = protocol in {"SSL", "SASL_SSL"}
