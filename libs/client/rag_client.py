@@ -57,7 +57,7 @@ class RagClient:
         for partition in partitions:  # resolve the end offsets now, so no answer published after ask() is skipped
             await self._replies.position(partition)
         self._reader = asyncio.create_task(self._read_replies())
-        self._watchdog = asyncio.create_task(self._rewind_after_log_loss(partitions, self._log_loss_check_s))
+        self._watchdog = asyncio.create_task(self._rewind_after_log_loss(partitions))
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -132,7 +132,7 @@ class RagClient:
             elif future is None:
                 self._unclaimed.put_nowait(answer)
 
-    async def _rewind_after_log_loss(self, partitions: list[TopicPartition], every_s: float) -> None:
+    async def _rewind_after_log_loss(self, partitions: list[TopicPartition]) -> None:
         """A broker that lost its log (Tansu's memory storage, restarted) starts every partition again at offset
         0, and a fetch past the new end just waits: answers published before the log grows back to this client's
         position would be skipped. A partition whose end offset went down is read again from its start.
@@ -141,7 +141,7 @@ class RagClient:
         end as the last batch's first offset + 1, so a position can be past the reported end of a healthy log."""
         highest_end: dict[TopicPartition, int] = {}
         while True:
-            await asyncio.sleep(every_s)
+            await asyncio.sleep(self._log_loss_check_s)
             try:
                 ends = await self._replies.end_offsets(partitions)
             except KafkaError:

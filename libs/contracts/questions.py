@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from libs.contracts.envelope import Envelope, utcnow
 from libs.contracts.topics import DEFAULT_REPLIES
 
+MAX_TOP_K = 50  # chunks one request may ask for; a low-confidence retry widens up to it
+
 
 class AskQuestion(Envelope):
     """A product service asks a question (rag.question-asked.v1); the answer goes to `reply_to`."""
@@ -16,7 +18,7 @@ class AskQuestion(Envelope):
     reply_to: str = Field(default=DEFAULT_REPLIES, pattern=r"^[A-Za-z0-9._-]{1,200}$")
     deadline: datetime = Field(description="Nobody waits for the answer after this instant.")
     variant: str = Field(default="default", max_length=64, description="Prompt/model variant.")
-    top_k: int = Field(default=5, ge=1, le=50)
+    top_k: int = Field(default=5, ge=1, le=MAX_TOP_K)
 
 
 class CheckResult(BaseModel):

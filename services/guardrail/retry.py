@@ -8,12 +8,11 @@ that served the first draft.
 """
 
 from libs.contracts.envelope import utcnow
-from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, CheckResult, QuestionScreened
+from libs.contracts.questions import MAX_TOP_K, AnswerCompleted, AnswerDrafted, AnswerStatus, CheckResult, QuestionScreened
 from services.guardrail.settings import GuardrailSettings
 
 NAME = "low_confidence_retry"
 LOW_CONFIDENCE = frozenset({"low_grounding", "no_supported_answer"})
-MAX_TOP_K = 50  # AskQuestion's own bound
 
 
 def retry_of(draft: AnswerDrafted, answer: AnswerCompleted, settings: GuardrailSettings) -> QuestionScreened | None:
