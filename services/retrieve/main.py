@@ -9,6 +9,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from libs.contracts import topics
 from libs.contracts.questions import QuestionScreened
+from libs.models.embedder import MiniLmEmbedder
 from libs.platform.broker import create_broker
 from libs.platform.dead_letters import DeadLetterPublisher
 from libs.platform.service_app import build_app
@@ -42,13 +43,15 @@ def create_app(settings: RetrieveSettings | None = None) -> AsgiFastStream:
     register_stage(
         broker, topic=topics.QUESTION_SCREENED, group=SERVICE, event_type=QuestionScreened, handle=handlers.on_screened,
         kafka=settings.kafka, dead_letters=DeadLetterPublisher(broker), attempts=settings.handler_attempts,
+        workers=settings.consumer_workers,
     )
     subscribe_to_document_changes(broker, handlers, settings)
 
     async def open_retriever() -> None:
         from libs.stores.chunk_index import open_chunk_index  # chromadb is heavy: imported at start, not import
 
-        store = await asyncio.to_thread(open_chunk_index, settings.chroma)
+        embedder = await asyncio.to_thread(MiniLmEmbedder, threads=settings.query_embedding_threads)
+        store = await asyncio.to_thread(open_chunk_index, settings.chroma, embedder)
         handlers.lexical = lexical_indexes(store.tenant_chunks, settings)
         counter = await asyncio.to_thread(MiniLmTokenCounter)
         handlers.retriever = hybrid_retriever(store, handlers.lexical, counter, settings)

@@ -8,6 +8,17 @@ from libs.retrieval.lexical import Bm25Config
 class RetrieveSettings(ServiceSettings):
     health_port: int = Field(8082, description="Port of /healthz and /readyz.")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    consumer_workers: int = Field(
+        1, ge=1, le=32, description="Questions retrieved at once: consumers of the group in this process, one per "
+                                   "partition at most. 3 took make bench's saturation from 22.8 / 18.2 to 27.1 / 28.7 "
+                                   "answers/s (two paired runs); 1 stays the default, as generate's, until rebalances "
+                                   "after restarts are measured with it.",
+    )
+    query_embedding_threads: int = Field(
+        1, ge=0, le=64, description="onnxruntime threads embedding one query; 0: one per core. 1 halved the CPU per "
+                                   "query on 2 cores (14 → 6.7 ms): one sentence gains nothing from more, and the "
+                                   "idle threads spin (docs/benchmarks.md).",
+    )
     dense_search: bool = Field(True, description="Search the vector store (dense embeddings).")
     lexical_search: bool = Field(True, description="Search the tenant's BM25 index and fuse it with the dense results.")
     dense_candidates: int = Field(30, ge=1, le=500, description="Chunks taken from the dense search before fusion.")
