@@ -85,8 +85,9 @@ async def _ingest(documents, bootstrap: str, timeout: float) -> None:
         with Progress(console=console) as progress:
             task = progress.add_task("ingesting", total=len(documents))
             results = await asyncio.gather(*(_ingest_one(rag, doc, timeout, progress, task) for doc in documents))
-    chunks = sum(r.chunks_added for r in results)
-    console.print(f"Ingested {len(results)} document(s), {chunks} new chunk(s).")
+    added, updated = sum(r.chunks_added for r in results), sum(r.chunks_updated for r in results)
+    removed = sum(r.chunks_removed for r in results)
+    console.print(f"Ingested {len(results)} document(s): {added} new chunk(s), {updated} updated, {removed} removed.")
     for result in results:
         if result.chunks_flagged:
             console.print(f"[yellow]flagged[/yellow] {result.document_id}: {result.chunks_flagged} chunk(s) look like "

@@ -30,6 +30,8 @@ class DocumentIngested(Envelope):
 
     document_id: str
     chunks_added: int
+    chunks_updated: int = Field(
+        default=0, description="Chunks already stored whose metadata (version, source, injection verdict) changed: not embedded again.")
     chunks_removed: int = 0
     chunks_flagged: int = Field(
         default=0, description="Chunks of the document the prompt-injection scan flagged: stored, never retrieved by default.")

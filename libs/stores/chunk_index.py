@@ -9,7 +9,7 @@ Chroma is imported here only, so services that do not search do not pay for it.
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Protocol, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 import chromadb
 import numpy as np
@@ -20,6 +20,14 @@ from libs.platform.settings import ChromaSettings
 from libs.stores.chunks import FLAGGED, Chunk, ScoredChunk
 
 PAGE = 1000
+
+
+class IndexChange(NamedTuple):
+    """Chunks of one document written as new (embedded), refreshed in metadata only, and deleted."""
+
+    added: int
+    updated: int
+    removed: int
 
 
 class Embedder(Protocol):
@@ -86,8 +94,8 @@ class ChunkIndex:
             collection, embedding_function=BundledEmbeddingFunction(embedder), metadata={"hnsw:space": "cosine"}
         )
 
-    def replace_document(self, tenant: str, document_id: str, chunks: Sequence[Chunk]) -> tuple[int, int]:
-        """Make the stored chunks of the document exactly `chunks`. Returns (added, removed)."""
+    def replace_document(self, tenant: str, document_id: str, chunks: Sequence[Chunk]) -> IndexChange:
+        """Make the stored chunks of the document exactly `chunks`."""
         stored = self._stored_metadata(tenant, document_id)
         fresh = [chunk for chunk in chunks if chunk.chunk_id not in stored]
         changed = [c for c in chunks if c.chunk_id in stored and stored[c.chunk_id] != c.metadata()]
@@ -96,10 +104,10 @@ class ChunkIndex:
         self._update_metadata(changed)
         for batch in _batches(stale, self._batch_size):
             self._collection.delete(ids=list(batch))
-        return len(fresh), len(stale)
+        return IndexChange(added=len(fresh), updated=len(changed), removed=len(stale))
 
     def delete_document(self, tenant: str, document_id: str) -> int:
-        return self.replace_document(tenant, document_id, [])[1]
+        return self.replace_document(tenant, document_id, []).removed
 
     def search(self, tenant: str, query: str, k: int, include_flagged: bool = False) -> list[ScoredChunk]:
         """The k nearest chunks of the tenant; chunks the ingest scan flagged only when asked for."""

@@ -33,12 +33,12 @@ class IngestHandlers:
             span.set_attribute("ragbus.chunks_flagged", len(result.flagged))
         ingested = DocumentIngested(
             **doc.envelope_for_next(), document_id=doc.document_id, chunks_added=result.added,
-            chunks_removed=result.removed, chunks_flagged=len(result.flagged), elapsed_ms=round(watch.elapsed_ms(), 2),
+            chunks_updated=result.updated, chunks_removed=result.removed, chunks_flagged=len(result.flagged), elapsed_ms=round(watch.elapsed_ms(), 2),
         )
         await self._ingested.publish(ingested, key=doc.document_id.encode())
         log_flagged(doc, result)
         log.info("document ingested", document_id=doc.document_id, version=doc.version, chunks=result.chunks,
-                 added=result.added, removed=result.removed, flagged=len(result.flagged))
+                 added=result.added, updated=result.updated, removed=result.removed, flagged=len(result.flagged))
 
 
 def log_flagged(doc: SubmitDocument, result: IngestResult) -> None:

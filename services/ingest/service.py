@@ -14,11 +14,12 @@ from libs.contracts.documents import SubmitDocument
 from libs.guards.injection_scan import InjectionVerdict
 from libs.retrieval.chunking import ChunkingConfig, SourceDocument, chunk_document
 from libs.retrieval.tokens import TokenCounter
+from libs.stores.chunk_index import IndexChange
 from libs.stores.chunks import Chunk
 
 
 class DocumentIndex(Protocol):
-    def replace_document(self, tenant: str, document_id: str, chunks: Sequence[Chunk]) -> tuple[int, int]: ...
+    def replace_document(self, tenant: str, document_id: str, chunks: Sequence[Chunk]) -> IndexChange: ...
 
 
 class ChunkScan(Protocol):
@@ -29,6 +30,7 @@ class ChunkScan(Protocol):
 class IngestResult:
     chunks: int
     added: int
+    updated: int
     removed: int
     flagged: tuple[Chunk, ...] = ()
 
@@ -52,6 +54,7 @@ def with_verdict(chunk: Chunk, verdict: InjectionVerdict) -> Chunk:
 def ingest_document(index: DocumentIndex, counter: TokenCounter, config: ChunkingConfig, doc: SubmitDocument,
                     scan: ChunkScan | None = None) -> IngestResult:
     chunks = scanned(chunk_document(source_document(doc), counter, config), scan)
-    added, removed = index.replace_document(doc.tenant, doc.document_id, chunks)
+    change = index.replace_document(doc.tenant, doc.document_id, chunks)
     flagged = tuple(chunk for chunk in chunks if chunk.injection_flagged)
-    return IngestResult(chunks=len(chunks), added=added, removed=removed, flagged=flagged)
+    return IngestResult(chunks=len(chunks), added=change.added, updated=change.updated, removed=change.removed,
+                        flagged=flagged)

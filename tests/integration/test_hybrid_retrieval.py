@@ -85,8 +85,8 @@ async def test_reingesting_an_unchanged_document_adds_no_chunks(stack, tenant):
         new_version = await ingest(rag, tenant, "stock-note", STOCK_NOTE, version="2")
         edited = await ingest(rag, tenant, "stock-note", STOCK_NOTE.replace("bin 14", "bin 15"), version="3")
     assert first.chunks_added >= 1
-    assert (again.chunks_added, again.chunks_removed) == (0, 0)
-    assert (new_version.chunks_added, new_version.chunks_removed) == (0, 0)
+    assert (again.chunks_added, again.chunks_updated, again.chunks_removed) == (0, 0, 0)
+    assert (new_version.chunks_added, new_version.chunks_updated, new_version.chunks_removed) == (0, first.chunks_added, 0)
     assert (edited.chunks_added, edited.chunks_removed) == (1, 1)
 
 

@@ -54,7 +54,7 @@ def test_without_a_scan_nothing_is_flagged(index):
 def test_reingesting_with_the_scan_flags_chunks_stored_unscanned_without_embedding_them_again(index, scan):
     ingest_document(index, COUNTER, ChunkingConfig(), submit(VENDOR_FAQ))
     again = ingest_document(index, COUNTER, ChunkingConfig(), submit(VENDOR_FAQ), scan)
-    assert (again.added, again.removed, len(again.flagged)) == (0, 0, 1)
+    assert (again.added, again.updated, again.removed, len(again.flagged)) == (0, again.chunks, 0, 1)  # scores stored
     assert [c.heading_path for c in index.tenant_chunks("acme") if c.injection_flagged] == [INVOICE_SECTION]
 
 

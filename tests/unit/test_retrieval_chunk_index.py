@@ -30,9 +30,9 @@ def chunks(text: str, tenant: str = "acme", document_id: str = "guide", version:
 
 def test_reingesting_an_unchanged_document_embeds_nothing(index, embedder):
     first = chunks(GUIDE)
-    assert index.replace_document("acme", "guide", first) == (len(first), 0)
+    assert index.replace_document("acme", "guide", first) == (len(first), 0, 0)
     embedded = len(embedder.embedded)
-    assert index.replace_document("acme", "guide", chunks(GUIDE)) == (0, 0)
+    assert index.replace_document("acme", "guide", chunks(GUIDE)) == (0, 0, 0)
     assert len(embedder.embedded) == embedded
 
 
@@ -40,7 +40,7 @@ def test_a_changed_section_embeds_only_its_new_chunk_and_removes_the_old(index, 
     index.replace_document("acme", "guide", chunks(GUIDE))
     embedder.embedded.clear()
     edited = chunks(GUIDE.replace("20 degrees", "18 degrees"))
-    assert index.replace_document("acme", "guide", edited) == (1, 1)
+    assert index.replace_document("acme", "guide", edited) == (1, 0, 1)
     assert len(embedder.embedded) == 1 and "18 degrees" in embedder.embedded[0]
     assert sorted(c.chunk_id for c in index.tenant_chunks("acme")) == sorted(c.chunk_id for c in edited)
 
@@ -48,7 +48,8 @@ def test_a_changed_section_embeds_only_its_new_chunk_and_removes_the_old(index, 
 def test_a_new_version_with_the_same_text_updates_metadata_without_embedding(index, embedder):
     index.replace_document("acme", "guide", chunks(GUIDE, version="1"))
     embedder.embedded.clear()
-    assert index.replace_document("acme", "guide", chunks(GUIDE, version="2")) == (0, 0)
+    second = chunks(GUIDE, version="2")
+    assert index.replace_document("acme", "guide", second) == (0, len(second), 0)
     assert embedder.embedded == []
     assert {c.version for c in index.tenant_chunks("acme")} == {"2"}
 
