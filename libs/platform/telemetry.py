@@ -13,6 +13,22 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 
 TRACER_NAME = "ragbus"
 
+# Span names and attributes of the work inside a service (the Kafka hop spans are faststream's).
+RETRIEVE_SEARCH = "retrieve.search"  # the stage: the whole hybrid retrieval of one question
+RETRIEVE_EMBED = "retrieve.embed_query"  # the embedding model on the query
+RETRIEVE_DENSE = "retrieve.dense_search"  # the vector store's k nearest (holds the embedding)
+RETRIEVE_BM25 = "retrieve.bm25_search"  # the tenant's BM25 index
+RETRIEVE_BM25_BUILD = "retrieve.bm25_build"  # the tenant's BM25 index (re)built from the store
+RETRIEVE_FUSION = "retrieve.fusion"  # merge the rankings and rerank to k
+ATTR_TENANT = "ragbus.tenant"
+ATTR_K = "ragbus.retrieval.k"
+ATTR_CANDIDATES_REQUESTED = "ragbus.retrieval.candidates_requested"
+ATTR_CANDIDATES_RETURNED = "ragbus.retrieval.candidates_returned"
+ATTR_CANDIDATES = "ragbus.retrieval.candidates"  # distinct chunks the fusion ranked
+ATTR_CHUNKS = "ragbus.chunks"
+# PostgreSQL writes (`libs.stores.postgres.write_span`) and the query embedding carry the OpenTelemetry
+# semantic conventions' attributes, imported from opentelemetry-semantic-conventions, not retyped.
+
 
 class JsonLinesSpanExporter(SpanExporter):
     """Appends each finished span as one JSON line, so `ragbus trace` can read them without a server."""

@@ -1,8 +1,14 @@
-"""Hybrid retrieval: dense search in the vector store and BM25, both inside the tenant, then a reranker."""
+"""Hybrid retrieval: dense search in the vector store and BM25, both inside the tenant, then a reranker.
+
+Each step is a span (names in `libs.platform.telemetry`), children of the caller's current span: the
+retrieve stage runs this in a worker thread through `asyncio.to_thread`, which carries the context along.
+"""
 
 from dataclasses import dataclass
 from typing import Protocol
 
+from libs.platform import telemetry
+from libs.platform.telemetry import tracer
 from libs.retrieval.fusion import Candidate, Reranker, merge_rankings
 from libs.retrieval.query import focus_query
 from libs.retrieval.tokens import TokenCounter
@@ -35,17 +41,37 @@ class HybridRetriever:
 
     def retrieve(self, tenant: str, question: str, k: int) -> list[Candidate]:
         query = focus_query(question, self._counter, self.config.focus_tokens)
-        return self._reranker.rerank(query, merge_rankings(self._dense_hits(tenant, query, k),
-                                                           self._lexical_hits(tenant, query, k)), k)
+        dense, lexical = self._dense_hits(tenant, query, k), self._lexical_hits(tenant, query, k)
+        with tracer().start_as_current_span(telemetry.RETRIEVE_FUSION, attributes=self._fusing(tenant, k)) as span:
+            candidates = merge_rankings(dense, lexical)
+            ranked = self._reranker.rerank(query, candidates, k)
+            span.set_attributes({telemetry.ATTR_CANDIDATES: len(candidates),
+                                 telemetry.ATTR_CANDIDATES_RETURNED: len(ranked)})
+            return ranked
+
+    def _fusing(self, tenant: str, k: int) -> dict:
+        return {telemetry.ATTR_TENANT: tenant, telemetry.ATTR_K: k, "ragbus.reranker": type(self._reranker).__name__}
 
     def _dense_hits(self, tenant: str, query: str, k: int) -> list:
         if not self.config.dense:
             return []
         n = max(k, self.config.dense_candidates)
-        return [hit.chunk for hit in self._dense.search(tenant, query, n, self.config.include_flagged)]
+        with tracer().start_as_current_span(telemetry.RETRIEVE_DENSE, attributes=_asked(tenant, n)) as span:
+            hits = self._dense.search(tenant, query, n, self.config.include_flagged)
+            span.set_attributes({telemetry.ATTR_CANDIDATES_RETURNED: len(hits),
+                                 "ragbus.retrieval.include_flagged": self.config.include_flagged})
+        return [hit.chunk for hit in hits]
 
     def _lexical_hits(self, tenant: str, query: str, k: int) -> list:
         if not self.config.lexical:
             return []
         n = max(k, self.config.lexical_candidates)
-        return [hit.chunk for hit in self._lexical.search(tenant, query, n, self.config.query_expansion)]
+        with tracer().start_as_current_span(telemetry.RETRIEVE_BM25, attributes=_asked(tenant, n)) as span:
+            hits = self._lexical.search(tenant, query, n, self.config.query_expansion)
+            span.set_attributes({telemetry.ATTR_CANDIDATES_RETURNED: len(hits),
+                                 "ragbus.retrieval.query_expansion": self.config.query_expansion})
+        return [hit.chunk for hit in hits]
+
+
+def _asked(tenant: str, candidates: int) -> dict:
+    return {telemetry.ATTR_TENANT: tenant, telemetry.ATTR_CANDIDATES_REQUESTED: candidates}

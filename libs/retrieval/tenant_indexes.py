@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from libs.platform import telemetry
+from libs.platform.telemetry import tracer
 from libs.retrieval.lexical import Bm25Config, LexicalIndex
 from libs.stores.chunks import Chunk, ScoredChunk
 
@@ -54,8 +56,15 @@ class TenantLexicalIndexes:
             if (fresh := self._fresh(tenant)) is not None:
                 return fresh
             generation, started = self._generation(tenant), self._clock()
-            index = LexicalIndex(self._searchable(self._load(tenant)), self._config)
+            index = self._build(tenant)
             self._store(tenant, _Built(generation, started, index))
+            return index
+
+    def _build(self, tenant: str) -> LexicalIndex:
+        attributes = {telemetry.ATTR_TENANT: tenant}
+        with tracer().start_as_current_span(telemetry.RETRIEVE_BM25_BUILD, attributes=attributes) as span:
+            index = LexicalIndex(self._searchable(self._load(tenant)), self._config)
+            span.set_attribute(telemetry.ATTR_CHUNKS, len(index.chunks))
             return index
 
     def _searchable(self, chunks: list[Chunk]) -> list[Chunk]:

@@ -1,13 +1,40 @@
-"""PostgreSQL access through asyncpg: versioned migrations and the pool every store uses."""
+"""PostgreSQL access through asyncpg: versioned migrations, the pool every store uses, a span per write."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 
 import asyncpg
 import structlog
+from opentelemetry.semconv.attributes import db_attributes as db
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from libs.platform.telemetry import tracer
 
 log = structlog.get_logger(__name__)
 MIGRATION_LOCK = 7_262_847  # any constant: serialises concurrent migrators across services
+
+
+@contextmanager
+def write_span(operation: str, table: str, batch_size: int | None = None) -> Iterator[Span]:
+    """A client span around one write, named and described after the OpenTelemetry database conventions
+    ("INSERT answers"). Neither the parameters nor the error message are recorded: both can hold a question,
+    an answer or an e-mail address (asyncpg quotes the offending value in some messages); the error's type is.
+    """
+    summary = f"{operation} {table}"
+    described = {db.DB_SYSTEM_NAME: db.DbSystemNameValues.POSTGRESQL.value, db.DB_OPERATION_NAME: operation,
+                 db.DB_COLLECTION_NAME: table, db.DB_QUERY_SUMMARY: summary}
+    if batch_size is not None:
+        described[db.DB_OPERATION_BATCH_SIZE] = batch_size
+    with tracer().start_as_current_span(summary, kind=SpanKind.CLIENT, attributes=described,
+                                        record_exception=False, set_status_on_exception=False) as span:
+        try:
+            yield span
+        except Exception as error:
+            span.set_attribute(ERROR_TYPE, type(error).__qualname__)
+            span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
+            raise
 
 
 def migration_files() -> list[tuple[str, str]]:

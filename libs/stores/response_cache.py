@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 
 from libs.models.draft_cache import CacheKey
+from libs.stores.postgres import write_span
 
 Value = TypeVar("Value")
 log = structlog.get_logger(__name__)
@@ -37,20 +38,22 @@ class PostgresDraftCache(Generic[Value]):
         return None if value is None else self._decode(json.loads(value))
 
     async def put(self, key: CacheKey, value: Value) -> None:
-        await self._pool.execute(
-            """INSERT INTO response_cache (tenant, key_sha256, prompt, model, value, expires_at)
-               VALUES ($1, $2, $3, $4, $5::jsonb, now() + make_interval(secs => $6))
-               ON CONFLICT (tenant, key_sha256) DO UPDATE
-               SET value = EXCLUDED.value, created_at = now(), expires_at = EXCLUDED.expires_at""",
-            key.tenant, key.digest, key.prompt, key.model, json.dumps(self._encode(value), ensure_ascii=False),
-            self._ttl_s,
-        )
+        with write_span("INSERT", "response_cache"):
+            await self._pool.execute(
+                """INSERT INTO response_cache (tenant, key_sha256, prompt, model, value, expires_at)
+                   VALUES ($1, $2, $3, $4, $5::jsonb, now() + make_interval(secs => $6))
+                   ON CONFLICT (tenant, key_sha256) DO UPDATE
+                   SET value = EXCLUDED.value, created_at = now(), expires_at = EXCLUDED.expires_at""",
+                key.tenant, key.digest, key.prompt, key.model, json.dumps(self._encode(value), ensure_ascii=False),
+                self._ttl_s,
+            )
         if self._clock() >= self._next_purge:
             self._next_purge = self._clock() + self._purge_interval_s
             await self.purge_expired()
 
     async def purge_expired(self) -> int:
-        status = await self._pool.execute("DELETE FROM response_cache WHERE expires_at <= now()")
+        with write_span("DELETE", "response_cache"):
+            status = await self._pool.execute("DELETE FROM response_cache WHERE expires_at <= now()")
         deleted = int(status.split()[-1])
         if deleted:
             log.info("expired cached drafts deleted", rows=deleted)

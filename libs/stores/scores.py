@@ -11,6 +11,7 @@ from libs.contracts.questions import AnswerCompleted
 from libs.evaluation.drift import Comparison, Series
 from libs.evaluation.human_labels import HumanLabel, LabelledScore
 from libs.evaluation.judges import Judge, Score
+from libs.stores.postgres import write_span
 
 
 def prompt_sha(prompt: str) -> str:
@@ -30,17 +31,19 @@ class ScoreStore:
         """
         sha = prompt_sha(judge.prompt)
         async with self._pool.acquire() as connection, connection.transaction():
-            await connection.execute(
-                "INSERT INTO judge_prompts (prompt_sha, prompt) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                sha, judge.prompt,
-            )
-            inserted = await connection.fetchval(
-                """INSERT INTO eval_scores (request_id, metric, judge, judge_version, value, tenant, variant,
-                                            judge_prompt_sha, spread, repeats)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING true""",
-                answer.request_id, score.metric, judge.name, judge.version, score.value,
-                answer.tenant, answer.variant, sha, score.spread, score.repeats,
-            )
+            with write_span("INSERT", "judge_prompts"):
+                await connection.execute(
+                    "INSERT INTO judge_prompts (prompt_sha, prompt) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    sha, judge.prompt,
+                )
+            with write_span("INSERT", "eval_scores"):
+                inserted = await connection.fetchval(
+                    """INSERT INTO eval_scores (request_id, metric, judge, judge_version, value, tenant, variant,
+                                                judge_prompt_sha, spread, repeats)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING true""",
+                    answer.request_id, score.metric, judge.name, judge.version, score.value,
+                    answer.tenant, answer.variant, sha, score.spread, score.repeats,
+                )
             yield bool(inserted)
 
     async def latest_values(self, series: Series, limit: int) -> list[float]:
@@ -75,21 +78,23 @@ class DriftAlertStore:
         A concurrent opener waits on the unique index until this commits, then finds the alert open.
         """
         async with self._pool.acquire() as connection, connection.transaction():
-            opened = await connection.fetchval(
-                """INSERT INTO drift_alerts (metric, variant, judge, baseline_mean, recent_mean, request_id, tenant)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)
-                   ON CONFLICT (metric, variant, judge) WHERE closed_at IS NULL DO NOTHING RETURNING true""",
-                series.metric, series.variant, series.judge, comparison.baseline_mean, comparison.recent_mean,
-                answer.request_id, answer.tenant,
-            )
+            with write_span("INSERT", "drift_alerts"):
+                opened = await connection.fetchval(
+                    """INSERT INTO drift_alerts (metric, variant, judge, baseline_mean, recent_mean, request_id, tenant)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7)
+                       ON CONFLICT (metric, variant, judge) WHERE closed_at IS NULL DO NOTHING RETURNING true""",
+                    series.metric, series.variant, series.judge, comparison.baseline_mean, comparison.recent_mean,
+                    answer.request_id, answer.tenant,
+                )
             yield bool(opened)
 
     async def close(self, series: Series) -> bool:
-        closed = await self._pool.fetchval(
-            """UPDATE drift_alerts SET closed_at = now()
-               WHERE metric = $1 AND variant = $2 AND judge = $3 AND closed_at IS NULL RETURNING true""",
-            series.metric, series.variant, series.judge,
-        )
+        with write_span("UPDATE", "drift_alerts"):
+            closed = await self._pool.fetchval(
+                """UPDATE drift_alerts SET closed_at = now()
+                   WHERE metric = $1 AND variant = $2 AND judge = $3 AND closed_at IS NULL RETURNING true""",
+                series.metric, series.variant, series.judge,
+            )
         return bool(closed)
 
 
@@ -119,13 +124,14 @@ class HumanLabelStore:
     async def save(self, labels: list[HumanLabel]) -> None:
         """Insert or replace each (request, annotator) label: importing the same file twice changes nothing."""
         async with self._pool.acquire() as connection, connection.transaction():
-            await connection.executemany(
-                """INSERT INTO human_labels (request_id, annotator, label_faithful, label_correct, notes)
-                   VALUES ($1, $2, $3, $4, $5)
-                   ON CONFLICT (request_id, annotator) DO UPDATE SET label_faithful = excluded.label_faithful,
-                       label_correct = excluded.label_correct, notes = excluded.notes, imported_at = now()""",
-                [(l.request_id, l.annotator, l.label_faithful, l.label_correct, l.notes) for l in labels],
-            )
+            with write_span("INSERT", "human_labels", batch_size=len(labels)):
+                await connection.executemany(
+                    """INSERT INTO human_labels (request_id, annotator, label_faithful, label_correct, notes)
+                       VALUES ($1, $2, $3, $4, $5)
+                       ON CONFLICT (request_id, annotator) DO UPDATE SET label_faithful = excluded.label_faithful,
+                           label_correct = excluded.label_correct, notes = excluded.notes, imported_at = now()""",
+                    [(l.request_id, l.annotator, l.label_faithful, l.label_correct, l.notes) for l in labels],
+                )
 
     async def faithfulness_labels(self, judge: str) -> list[LabelledScore]:
         """Every human faithfulness label with the judge's score of the same answer (None: not scored or unmeasured)."""

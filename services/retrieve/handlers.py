@@ -1,8 +1,6 @@
 """Thin handlers: search in a worker thread (Chroma, BM25 and the embedder block), publish the context;
 drop a tenant's BM25 index when one of its documents changed."""
 
-import asyncio
-
 import structlog
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
@@ -10,10 +8,9 @@ from pydantic import ValidationError
 from libs.contracts import topics
 from libs.contracts.documents import DocumentIngested
 from libs.contracts.questions import ContextRetrieved, QuestionScreened
-from libs.platform.telemetry import tracer
 from libs.platform.timing import Stopwatch
 from libs.retrieval.tenant_indexes import TenantLexicalIndexes
-from services.retrieve.service import Retriever, retrieve
+from services.retrieve.service import Retriever, search
 
 log = structlog.get_logger(__name__)
 
@@ -29,9 +26,7 @@ class RetrieveHandlers:
         state = screened.state
         chunks = []
         if not state.expired():
-            with tracer().start_as_current_span("retrieve.search") as span:
-                chunks = await asyncio.to_thread(retrieve, self.retriever, screened.tenant, state.question, state.top_k)
-                span.set_attribute("ragbus.chunks", len(chunks))
+            chunks = await search(self.retriever, screened.tenant, state.question, state.top_k)
         context = ContextRetrieved(
             **screened.envelope_for_next(), state=state.with_stage("retrieve", watch.elapsed_ms()), chunks=chunks
         )

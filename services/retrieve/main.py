@@ -9,12 +9,13 @@ from faststream.kafka.annotations import KafkaMessage
 
 from libs.contracts import topics
 from libs.contracts.questions import QuestionScreened
-from libs.models.embedder import MiniLmEmbedder
+from libs.models.embedder import MODEL_ID, MiniLmEmbedder
 from libs.platform.broker import create_broker
 from libs.platform.dead_letters import DeadLetterPublisher
 from libs.platform.service_app import build_app
 from libs.platform.stage import register_stage
 from libs.retrieval.tokens import MiniLmTokenCounter
+from libs.retrieval.traced_embedder import TracedEmbedder
 from services.retrieve.handlers import RetrieveHandlers
 from services.retrieve.service import hybrid_retriever, lexical_indexes
 from services.retrieve.settings import RetrieveSettings
@@ -50,7 +51,8 @@ def create_app(settings: RetrieveSettings | None = None) -> AsgiFastStream:
     async def open_retriever() -> None:
         from libs.stores.chunk_index import open_chunk_index  # chromadb is heavy: imported at start, not import
 
-        embedder = await asyncio.to_thread(MiniLmEmbedder, threads=settings.query_embedding_threads)
+        model = await asyncio.to_thread(MiniLmEmbedder, threads=settings.query_embedding_threads)
+        embedder = TracedEmbedder(model, MODEL_ID)
         store = await asyncio.to_thread(open_chunk_index, settings.chroma, embedder)
         handlers.lexical = lexical_indexes(store.tenant_chunks, settings)
         counter = await asyncio.to_thread(MiniLmTokenCounter)

@@ -1,8 +1,11 @@
 """Retrieval as plain functions over a retriever, and the wiring that builds the hybrid retriever."""
 
+import asyncio
 from typing import Protocol
 
 from libs.contracts.questions import RetrievedChunk
+from libs.platform import telemetry
+from libs.platform.telemetry import tracer
 from libs.retrieval.fusion import Candidate, ReciprocalRankFusion
 from libs.retrieval.hybrid import DenseSearch, HybridRetriever
 from libs.retrieval.tenant_indexes import LoadChunks, TenantLexicalIndexes
@@ -32,6 +35,19 @@ def retrieve(retriever: Retriever, tenant: str, question: str, k: int) -> list[R
         )
         for found in retriever.retrieve(tenant, question, k)
     ]
+
+
+async def search(retriever: Retriever, tenant: str, question: str, k: int) -> list[RetrievedChunk]:
+    """`retrieve` in a worker thread (the embedder, Chroma and BM25 block) inside the stage's span.
+
+    `asyncio.to_thread` runs the call in a copy of the current context, so the spans the retriever opens
+    there (embedding, dense search, BM25, fusion) are children of this one, in the request's trace.
+    """
+    attributes = {telemetry.ATTR_TENANT: tenant, telemetry.ATTR_K: k}
+    with tracer().start_as_current_span(telemetry.RETRIEVE_SEARCH, attributes=attributes) as span:
+        chunks = await asyncio.to_thread(retrieve, retriever, tenant, question, k)
+        span.set_attribute(telemetry.ATTR_CHUNKS, len(chunks))
+        return chunks
 
 
 def lexical_indexes(load: LoadChunks, settings: RetrieveSettings) -> TenantLexicalIndexes:
