@@ -5,17 +5,11 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from libs.reporting import canary, costs, operations, quality
+from libs.reporting import canary, costs, dead_letters, operations, quality
 from libs.reporting.costs import Budgets
 from libs.reporting.period import Period
 from libs.reporting.quality import BandPolicy
 from libs.reporting.significance import MIN_SAMPLES
-
-DEAD_LETTERS_NOTE = (
-    "Dead letters are not stored in PostgreSQL: they live on the ops.dead-lettered.v1 topic and in the "
-    "ragbus_messages_dead_lettered_total metric (by group and reason). See the Grafana dashboard "
-    "deploy/grafana/ragbus-overview.json and runbooks/dead-letters.md."
-)
 
 
 @dataclass(frozen=True)
@@ -50,7 +44,7 @@ async def collect(pool: asyncpg.Pool, period: Period, options: ReportOptions) ->
                  "tenant_days": await costs.tenant_days(pool, period, options.budgets)},
         "cache": {"by_day": await operations.cache_by_day(pool, period)},
         "rungs": await operations.rungs(pool, period),
-        "dead_letters": {"available": False, "note": DEAD_LETTERS_NOTE},
+        "dead_letters": await dead_letters.dead_letters(pool, period),
         "human_agreement": await quality.human_agreement(pool, period, options.judge),
         "canary": await canary.canary(pool, period, chosen, options.min_samples),
     }

@@ -56,12 +56,13 @@ def headline(data: dict) -> str:
     cards = [card("answers", str(total)), card("ok", f"{ok / total:.1%}" if total else "n/a"),
              card("generation cost", f"${cost['generation_usd']:.4f}"),
              card("cache hit rate", f"{hits / drafts:.1%}" if drafts else "n/a"),
-             card("drift alerts open", str(open_alerts))]
+             card("drift alerts open", str(open_alerts)), card("dead letters", str(data["dead_letters"]["total"]))]
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
 def is_empty(data: dict) -> bool:
-    return not data["answers"]["total"] and not data["eval"]["daily"] and not data["cost"]["spend"]
+    return (not data["answers"]["total"] and not data["eval"]["daily"] and not data["cost"]["spend"]
+            and not data["dead_letters"]["total"])
 
 
 def header(data: dict) -> str:
@@ -71,9 +72,9 @@ def header(data: dict) -> str:
              f"<p>{esc(period['since'])} → {esc(period['until'])} (UTC, until excluded) · {esc(scope)} · "
              f"generated {esc(data['generated_at'])}</p>"]
     if is_empty(data):
-        lines.append('<p class="empty">No data in this period: no answers, eval scores or model spend were '
-                     "recorded between these instants. Widen the period (--days, --since/--until) or check "
-                     "--database-url.</p>")
+        lines.append('<p class="empty">No data in this period: no answers, eval scores, model spend or dead '
+                     "letters were recorded between these instants. Widen the period (--days, --since/--until) "
+                     "or check --database-url.</p>")
     return "<header>" + "".join(lines) + headline(data) + "</header>"
 
 
@@ -138,6 +139,18 @@ def generation_section(data: dict) -> str:
             + dict_table(data["rungs"], ["variant", "rung", "reason", "model", "answers"]))
 
 
+def dead_letters_section(data: dict) -> str:
+    letters = data["dead_letters"]
+    figure = figure_as_img(plots.dead_letter_figure(letters["by_day"], data["period"]["days"]),
+                           "dead letters by reason")
+    totals = [{"reason": reason, "dead_letters": n} for reason, n in letters["by_reason"].items()]
+    return (figure + f'<p class="note">{esc(letters["note"])}</p>'
+            + "<h3>By reason</h3>" + dict_table([*totals, {"reason": "all", "dead_letters": letters["total"]}],
+                                                ["reason", "dead_letters"])
+            + "<h3>Per day, reason, consumer group and source topic</h3>"
+            + dict_table(letters["by_day"], ["day", "reason", "consumer_group", "source_topic", "dead_letters"]))
+
+
 def agreement_section(data: dict) -> str:
     h = data["human_agreement"]
     if not h["labels"]:
@@ -175,7 +188,7 @@ def render(data: dict, files: Sequence[str]) -> str:
         section("Latency", latency_section(data)),
         section("Cost", cost_section(data)),
         section("Generation cache and fallback ladder", generation_section(data)),
-        section("Dead letters", f'<p class="note">{esc(data["dead_letters"]["note"])}</p>'),
+        section("Dead letters", dead_letters_section(data)),
         section("Human labels against the judge", agreement_section(data)),
         section("Canary", canary_section(data)),
         section("The numbers behind the plots", files_section(files)),

@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot is imported)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from libs.evaluation.report import (  # noqa: E402
     BAR_COLOUR, MUTED, P99_COLOUR, category_axis, labelled_columns, message_figure,
@@ -41,6 +42,29 @@ def status_figure(by_day: list[dict], days: list[str]):
     day_axis(ax, days)
     ax.set(title="Answers per day by status", ylabel="answers")
     ax.legend(fontsize=8, ncols=5)
+    return fig
+
+
+def dead_letter_figure(by_day: list[dict], days: list[str]):
+    """Dead letters per day, stacked by reason (most frequent reason at the bottom)."""
+    counts = defaultdict(int)
+    for row in by_day:
+        counts[(row["day"], row["reason"])] += row["dead_letters"]
+    if not counts:
+        return message_figure("no dead letters in this period")
+    totals = defaultdict(int)
+    for (_, reason), n in counts.items():
+        totals[reason] += n
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    bottom = [0] * len(days)
+    for reason in sorted(totals, key=lambda r: (-totals[r], r)):
+        heights = [counts[(day, reason)] for day in days]
+        ax.bar(range(len(days)), heights, bottom=bottom, label=reason)
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    day_axis(ax, days)
+    ax.set(title="Dead letters per day by reason", ylabel="dead letters", ylim=(0, max(bottom) * 1.3))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, ncols=3)
     return fig
 
 

@@ -23,6 +23,7 @@ def tables(data: dict) -> dict[str, list[dict]]:
         "cost_spend.csv": data["cost"]["spend"],
         "cache_by_day.csv": data["cache"]["by_day"],
         "rungs.csv": data["rungs"],
+        "dead_letters_by_day.csv": data["dead_letters"]["by_day"],
         "canary.csv": data["canary"]["comparisons"],
     }
 

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import structlog
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential_jitter
 
 from libs.contracts.evaluation import AlertRaised, AnswerScored
 from libs.contracts.questions import AnswerCompleted, AnswerStatus
@@ -11,6 +12,7 @@ from libs.evaluation.drift import Action, Comparison, DriftDetector, DriftPolicy
 from libs.evaluation.judges import Judge, Score
 from libs.platform.sampling import is_sampled
 from libs.stores.answers import AnswerLog, Purged
+from libs.stores.dead_letters import UNREADABLE, DeadLetterRow, DeadLetterStore
 from libs.stores.scores import DriftAlertStore, ScoreStore
 
 ALERT_NAME = "EvalQualityDrift"
@@ -83,3 +85,24 @@ async def purge_expired(answers: AnswerLog | None, keep: timedelta) -> Purged | 
         log.info("expired questions and answers purged", requests=purged.requests, answers=purged.answers,
                  retention_days=keep / timedelta(days=1))
     return purged
+
+
+async def record_dead_letter(row: DeadLetterRow, store: DeadLetterStore, attempts: int = 3) -> bool:
+    """Store the dead letter's row once (False: a redelivery found it stored). The database is retried with
+    backoff; if it still fails, the error propagates and the record is not acknowledged, so it comes back."""
+    if row.reason == UNREADABLE:
+        log.warning("unreadable record on the dead-letter topic recorded", letter_id=row.letter_id,
+                    partition=row.source_partition, offset=row.source_offset)
+    retrying = AsyncRetrying(stop=stop_after_attempt(attempts), wait=wait_exponential_jitter(multiplier=0.1, max=2.0),
+                             reraise=True)
+    return await retrying(store.record, row)
+
+
+async def purge_dead_letters(store: DeadLetterStore | None, keep: timedelta) -> int | None:
+    """Delete dead-letter rows past their retention; None until the database is open."""
+    if store is None:
+        return None
+    deleted = await store.purge(keep)
+    if deleted:
+        log.info("expired dead-letter rows purged", rows=deleted, retention_days=keep / timedelta(days=1))
+    return deleted

@@ -19,10 +19,16 @@ class EvaluateSettings(ServiceSettings, DatabaseSettings, JudgeSettings):
     )
     answer_retention_days: float = Field(
         30.0, ge=0.0, description="Days questions and answers (their text) are kept in PostgreSQL; 0: kept forever.")
-    retention_purge_interval_s: float = Field(3600.0, gt=0.0, description="Seconds between purges of expired questions and answers.")
+    dead_letter_retention_days: float = Field(
+        30.0, ge=0.0, description="Days dead-letter rows (no payload or error text) stay in PostgreSQL; 0: forever.")
+    retention_purge_interval_s: float = Field(
+        3600.0, gt=0.0, description="Seconds between purges of expired questions, answers and dead-letter rows.")
 
     def retention(self) -> timedelta | None:
         return timedelta(days=self.answer_retention_days) if self.answer_retention_days > 0 else None
+
+    def dead_letter_retention(self) -> timedelta | None:
+        return timedelta(days=self.dead_letter_retention_days) if self.dead_letter_retention_days > 0 else None
 
     def drift_policy(self) -> DriftPolicy:
         return DriftPolicy(self.eval_drift_window, self.eval_drift_baseline_window, self.eval_drift_max_drop)

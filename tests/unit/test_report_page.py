@@ -14,6 +14,7 @@ from PIL import Image
 from libs.reporting.period import Period, period_from
 from libs.reporting.significance import QUALITY, compare, decide
 from libs.reporting.write import write_report
+from libs.stores.dead_letters import UNREADABLE
 from libs.testing.browser import chromium, colourful_share, drawn_share, screenshot
 
 DAYS = ["2026-11-24", "2026-11-25", "2026-11-26"]
@@ -36,6 +37,17 @@ def stage_rows(day: str | None) -> list[dict]:
             rows.append({"variant": variant, "stage": stage, "n": 40, "p50_ms": p50 * slow, "p99_ms": p50 * slow * 3}
                         | ({"day": day} if day else {}))
     return rows
+
+
+def dead_letter_data() -> dict:
+    by_day = [{"day": d, "reason": r, "consumer_group": g, "source_topic": t, "dead_letters": n}
+              for d, rows in zip(DAYS, ((("invalid_message", "guardrail", "rag.question-asked.v1", 4),),
+                                        (("invalid_message", "guardrail", "rag.question-asked.v1", 2),
+                                         ("processing_failed", "generate", "rag.context-retrieved.v1", 3)),
+                                        ((UNREADABLE, "evaluate-dead-letters", "ops.dead-lettered.v1", 1),)))
+              for r, g, t, n in rows]
+    return {"total": 10, "by_reason": {"invalid_message": 6, "processing_failed": 3, UNREADABLE: 1},
+            "by_day": by_day, "note": "Dead letters by the day they were dead-lettered."}
 
 
 def sample_data() -> dict:
@@ -72,7 +84,7 @@ def sample_data() -> dict:
         "rungs": [{"variant": "default", "rung": "primary", "reason": "", "model": "claude", "answers": 90},
                   {"variant": "default", "rung": "offline", "reason": "primary:overloaded", "model": "x",
                    "answers": 15}],
-        "dead_letters": {"available": False, "note": "Dead letters are not stored in PostgreSQL."},
+        "dead_letters": dead_letter_data(),
         "human_agreement": {"judge": "offline-lexical", "labels": 20, "compared": 18, "unscored": 2,
                             "percent": 88.9, "kappa": 0.71},
         "canary": canary(),
@@ -87,6 +99,7 @@ def empty_data() -> dict:
     data["eval"] |= {"daily": [], "bands": [], "drift_alerts": []}
     data["cost"] = {"generation_usd": 0.0, "by_purpose_usd": {}, "spend": [], "per_answer": [], "tenant_days": []}
     data["cache"], data["rungs"] = {"by_day": []}, []
+    data["dead_letters"] |= {"total": 0, "by_reason": {}, "by_day": []}
     data["human_agreement"] |= {"labels": 0, "compared": 0, "unscored": 0, "percent": None, "kappa": None}
     data["canary"] = {"variants": [], "comparisons": [], "decision": None,
                       "note": "a canary needs two variants with answers in the period"}
@@ -123,7 +136,7 @@ def test_every_plot_decodes_and_is_not_blank(written):
     images = PNG.findall(page)
     assert [alt for alt, _ in images] == ["answers by status", "online eval scores", "latency per stage",
                                           "cost per answer and per tenant", "cache hit rate and rungs",
-                                          "canary comparison"]
+                                          "dead letters by reason", "canary comparison"]
     for alt, encoded in images:
         pixels = grey_pixels(encoded)
         assert pixels.shape[0] > 150 and pixels.shape[1] > 300, alt
@@ -136,8 +149,20 @@ def test_the_numbers_behind_each_plot_are_csv_files(written):
     with (out / "answers_by_day.csv").open(newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     assert sum(int(row["answers"]) for row in rows) == data["answers"]["total"]
-    for name in ("eval_daily.csv", "latency_by_variant.csv", "cost_tenant_days.csv", "canary.csv", "rungs.csv"):
+    for name in ("eval_daily.csv", "latency_by_variant.csv", "cost_tenant_days.csv", "canary.csv", "rungs.csv",
+                 "dead_letters_by_day.csv"):
         assert (out / name).exists() and f'href="{name}"' in page
+
+
+def test_dead_letters_by_reason_and_day_are_in_the_page_and_the_csv(written):
+    page, out, data = written["full"]
+    with (out / "dead_letters_by_day.csv").open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert sum(int(row["dead_letters"]) for row in rows) == data["dead_letters"]["total"] == 10
+    expected = {(r["day"], r["reason"]) for r in data["dead_letters"]["by_day"]}
+    assert {(row["day"], row["reason"]) for row in rows} == expected
+    assert "<td>processing_failed</td><td>3</td>" in page and "<td>all</td><td>10</td>" in page
+    assert "dead letters<b>10</b>" in page
 
 
 def test_the_page_shows_the_canary_decision_and_its_rule(written):
