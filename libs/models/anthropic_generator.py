@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from anthropic import AsyncAnthropic
 
 from libs.contracts.questions import RetrievedChunk, TokenUsage
+from libs.models.billing import Billing, bill, usage_readable
 from libs.models.generation import Draft, cite
-from libs.models.model_catalogue import price_of, request_options
+from libs.models.model_catalogue import ExtraPrices, model_price, request_options
 from libs.models.model_errors import MalformedResponse, MaxTokensReached
 from libs.models.prompts import NOT_FOUND, Prompt, render, template_for
 from libs.models.text import content_words, coverage, sentences
@@ -23,21 +24,17 @@ CITATION = re.compile(r"\[(\d{1,2})\]")
 
 @dataclass(frozen=True)
 class Reply:
-    """One Messages API answer: its text, what it used and what it cost."""
+    """One Messages API answer: its text, what it used and what it cost (`billing`, exact)."""
 
     text: str
     model: str
     usage: TokenUsage
     cost_usd: float
+    billing: Billing | None = None
 
 
 def anthropic_client(api_key: str, base_url: str | None, timeout_s: float, max_retries: int = 0) -> AsyncAnthropic:
     return AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
-
-
-def cost_usd(price: tuple[float, float], usage: TokenUsage) -> float:
-    price_in, price_out = price
-    return round((usage.input_tokens * price_in + usage.output_tokens * price_out) / 1_000_000, 6)
 
 
 def cited_chunks(answer: str, chunks: list[RetrievedChunk]) -> list[tuple[int, RetrievedChunk]]:
@@ -60,7 +57,7 @@ def answer_text(response) -> str:
     is not a message with text and usage, MaxTokensReached when it was cut at `max_tokens`."""
     content = getattr(response, "content", None)
     usage = getattr(response, "usage", None)
-    if not isinstance(content, list) or not isinstance(getattr(usage, "input_tokens", None), int):
+    if not isinstance(content, list) or not usage_readable(usage):
         raise MalformedResponse(f"not a message: {str(response)[:200]}")
     texts = [getattr(block, "text", None) for block in content if getattr(block, "type", None) == "text"]
     if getattr(response, "stop_reason", None) == "max_tokens":  # a cut answer can end in a wrong number
@@ -74,10 +71,10 @@ class AnthropicGenerator:
     """`max_tokens` is the answer's; `thinking_tokens` is added for models that think (0: thinking off)."""
 
     def __init__(self, client: AsyncAnthropic, model: str, max_tokens: int = 512, *, thinking_tokens: int = 0,
-                 effort: str | None = None, extra_prices: dict[str, tuple[float, float]] | None = None) -> None:
+                 effort: str | None = None, extra_prices: ExtraPrices | None = None) -> None:
         self._client = client
         self.model = model
-        self._price = price_of(model, extra_prices)  # UnpricedModel now rather than unpriced answers later
+        self._price = model_price(model, extra_prices)  # UnpricedModel now rather than unpriced answers later
         self._options = request_options(model, max_tokens, thinking_tokens, effort)
 
     async def reply(self, system: str, user: str, timeout_s: float | None = None) -> Reply:
@@ -92,9 +89,20 @@ class AnthropicGenerator:
             )
         except ValueError as error:  # a body that is not JSON, or JSON the SDK cannot read
             raise MalformedResponse(str(error)[:200]) from error
-        text = answer_text(response)
-        usage = TokenUsage(input_tokens=response.usage.input_tokens, output_tokens=response.usage.output_tokens or 0)
-        return Reply(text=text, model=response.model or self.model, usage=usage, cost_usd=cost_usd(self._price, usage))
+        billing = self.billing(response)
+        try:
+            text = answer_text(response)
+        except MalformedResponse as error:  # billed all the same when its usage was readable
+            error.billing = billing
+            raise
+        usage = TokenUsage(input_tokens=billing.input_tokens, output_tokens=billing.output_tokens)
+        return Reply(text=text, model=response.model or self.model, usage=usage, cost_usd=float(billing.cost_usd),
+                     billing=billing)
+
+    def billing(self, response) -> Billing | None:
+        """What the call was billed, priced as the model asked for (the price table's key), or None."""
+        usage = getattr(response, "usage", None)
+        return bill(self.model, usage, self._price) if usage_readable(usage) else None
 
     async def complete(self, prompt: Prompt, timeout_s: float | None = None) -> Draft:
         return self.draft(await self.reply(prompt.system, prompt.user, timeout_s), prompt.chunks)
@@ -102,7 +110,8 @@ class AnthropicGenerator:
     def draft(self, reply: Reply, chunks: list[RetrievedChunk]) -> Draft:
         answer = "" if reply.text == NOT_FOUND else reply.text
         citations = [cite(chunk, supporting_quote(answer, n, chunk)) for n, chunk in cited_chunks(answer, chunks)]
-        return Draft(answer=answer, citations=citations, model=reply.model, usage=reply.usage, cost_usd=reply.cost_usd)
+        return Draft(answer=answer, citations=citations, model=reply.model, usage=reply.usage, cost_usd=reply.cost_usd,
+                     billing=reply.billing)
 
     async def generate(self, question: str, chunks: list[RetrievedChunk]) -> Draft:
         """The plain Generator interface: default prompt, the client's own timeout."""

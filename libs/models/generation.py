@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from libs.contracts.questions import Citation, RetrievedChunk, TokenUsage
+from libs.models.billing import Billing
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,7 @@ class Draft:
     model: str
     usage: TokenUsage = field(default_factory=TokenUsage)
     cost_usd: float = 0.0
+    billing: Billing | None = None  # the model call that wrote it, priced exactly (None: no model call)
 
 
 class Generator(Protocol):

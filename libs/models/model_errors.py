@@ -7,7 +7,10 @@ RETRYABLE_STATUS = {408, 409, 429}
 
 
 class MalformedResponse(Exception):
-    """The API answered 2xx with something that is not a usable message."""
+    """The API answered 2xx with something that is not a usable message. `billing` is what the call was billed
+    when its `usage` could be read (a cut or text-less reply), None when it could not (a broken body)."""
+
+    billing = None
 
 
 class MaxTokensReached(MalformedResponse):
@@ -40,6 +43,11 @@ def reason_code(error: BaseException) -> str:
         case anthropic.APIStatusError():
             return f"api_error_{error.status_code}"
     return "unexpected_error"
+
+
+def billed(error: BaseException):
+    """The `Billing` of a failed call the API charged for, None when it charged nothing or we cannot know."""
+    return getattr(error, "billing", None)
 
 
 def is_retryable(error: BaseException) -> bool:

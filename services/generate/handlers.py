@@ -5,7 +5,6 @@ from faststream.kafka import KafkaBroker
 from libs.contracts import topics
 from libs.contracts.questions import AnswerDrafted, ContextRetrieved
 from libs.models.generation import Draft
-from libs.platform.telemetry import tracer
 from libs.platform.timing import Stopwatch
 from services.generate import measures, service
 from services.generate.service import GenerateDeps
@@ -21,9 +20,7 @@ class GenerateHandlers:
         state = context.state
         generated = service.Generated(Draft(answer="", citations=[], model="none"), None)
         if not state.expired() and context.chunks:
-            with tracer().start_as_current_span("generate.model_call") as span:
-                generated = await service.generate(context, self.deps)
-                span.set_attributes(service.span_attributes(generated))
+            generated = await service.generate(context, self.deps)  # in its own span, model calls as children
             measures.record_generation(context, generated, cache_consulted=bool(self.deps.rungs))
         draft = generated.draft
         drafted = AnswerDrafted(

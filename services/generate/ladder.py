@@ -1,5 +1,8 @@
 """The fallback ladder: each model rung in turn, with retries and a breaker, inside the request's deadline.
 
+Every model call is an `Attempt` (its own child span, see `spans`); a call the API billed carries its
+`Billing`, also when it was rejected (cut at `max_tokens`, no text), so the cost ledger sees every billed call.
+
 Time: a rung may use `rung_share` of the time left (the last model rung all of it), minus `reserve_s`
 kept for the offline rung and the hop to the guardrail. Each attempt's timeout is what is left of the
 rung's budget; tenacity stops before a backoff or `retry-after` wait would overrun it.
@@ -7,19 +10,23 @@ rung's budget; tenacity stops before a backoff or `retry-after` wait would overr
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 import pybreaker
 import structlog
+from opentelemetry import trace
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_exponential_jitter
 from tenacity.wait import wait_base
 
 from libs.contracts.envelope import utcnow
+from libs.models.billing import Billing
 from libs.models.generation import Draft
-from libs.models.model_errors import is_retryable, reason_code, retry_after_s
+from libs.models.model_errors import billed, is_retryable, reason_code, retry_after_s
 from libs.models.prompts import Prompt
+from libs.platform.telemetry import tracer
+from services.generate.spans import ATTEMPT_SPAN, SERVED, attempt_attributes
 
 log = structlog.get_logger(__name__)
 
@@ -53,11 +60,40 @@ class TimePolicy:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One model call: `outcome` is "served" or the reason code it failed with; `billing` None when the API
+    billed nothing we can know of (an error status, a timeout, a body without readable usage)."""
+
+    number: int  # 1, 2, ... over the whole ladder
+    rung: str
+    model: str
+    outcome: str
+    billing: Billing | None
+
+
+@dataclass
+class Attempts:
+    """The calls of one generation, in order, each in its own span under the current one."""
+
+    tracer: trace.Tracer = field(default_factory=tracer)
+    made: list[Attempt] = field(default_factory=list)
+
+    def add(self, rung: "ModelRung", outcome: str, billing: Billing | None, span: trace.Span) -> None:
+        attempt = Attempt(len(self.made) + 1, rung.name, rung.caller.model, outcome, billing)
+        self.made.append(attempt)
+        span.set_attributes(attempt_attributes(attempt.model, attempt.rung, attempt.number, outcome, billing))
+
+    def billed(self) -> list[Attempt]:
+        return [attempt for attempt in self.made if attempt.billing is not None]
+
+
+@dataclass(frozen=True)
 class LadderResult:
     draft: Draft | None  # None: every model rung failed, the offline rung serves
     rung: str
     reason: str  # "primary:overloaded; secondary:breaker_open", empty when the first rung served
     attempts: int  # model calls made (a call the breaker refused is not one)
+    billed: list[Attempt] = field(default_factory=list)  # the calls the API billed, the served one included
 
 
 class WaitRetryAfter(wait_base):
@@ -101,43 +137,47 @@ def rung_budget_s(deadline: datetime, model_rungs_left: int, timing: TimePolicy)
     return max(0.0, available * share)
 
 
-@dataclass
-class Calls:
-    made: int = 0
-
-
-async def call_through_breaker(rung: ModelRung, prompt: Prompt, timeout_s: float, calls: Calls) -> Draft:
+async def call_through_breaker(rung: ModelRung, prompt: Prompt, timeout_s: float, attempts: Attempts) -> Draft:
     with rung.breaker.calling():  # raises CircuitBreakerError while open; counts this call's outcome
-        calls.made += 1
-        async with asyncio.timeout(timeout_s):  # the whole call, whatever the HTTP client's own timeouts do
-            return await rung.caller.complete(prompt, timeout_s)
+        with attempts.tracer.start_as_current_span(ATTEMPT_SPAN) as span:
+            try:
+                async with asyncio.timeout(timeout_s):  # the whole call, whatever the HTTP client's own timeouts do
+                    draft = await rung.caller.complete(prompt, timeout_s)
+            except Exception as error:
+                attempts.add(rung, reason_code(error), billed(error), span)
+                raise
+            attempts.add(rung, SERVED, draft.billing, span)
+            return draft
 
 
-async def try_rung(rung: ModelRung, prompt: Prompt, budget_s: float, policy: RetryPolicy) -> tuple[Draft | None, str, int]:
-    """(draft, "", calls) when the rung served; (None, reason code, calls) when it gave up."""
-    calls, ends_at = Calls(), time.monotonic() + budget_s
+async def try_rung(rung: ModelRung, prompt: Prompt, budget_s: float, policy: RetryPolicy,
+                   attempts: Attempts) -> tuple[Draft | None, str]:
+    """(draft, "") when the rung served; (None, reason code) when it gave up. Its calls are added to `attempts`."""
+    before, ends_at = len(attempts.made), time.monotonic() + budget_s
     if budget_s < policy.min_attempt_s:
-        return None, "no_time", 0
+        return None, "no_time"
     try:
         async for attempt in retrying(rung, budget_s, policy):
             with attempt:
                 timeout_s = min(policy.attempt_timeout_s, ends_at - time.monotonic())
-                draft = await call_through_breaker(rung, prompt, timeout_s, calls)
-        return draft, "", calls.made
+                draft = await call_through_breaker(rung, prompt, timeout_s, attempts)
+        return draft, ""
     except Exception as error:  # every failure moves the request down the ladder; none fails it
-        report = log.warning if calls.made else log.debug  # an open breaker is logged once, when it opens
+        calls = len(attempts.made) - before
+        report = log.warning if calls else log.debug  # an open breaker is logged once, when it opens
         report("model rung gave up", model=rung.caller.model, rung=rung.name, reason=reason_code(error),
-               calls=calls.made, error=repr(error)[:200])
-        return None, reason_code(error), calls.made
+               calls=calls, error=repr(error)[:200])
+        return None, reason_code(error)
 
 
-async def climb(rungs: list[ModelRung], prompt: Prompt, deadline: datetime, timing: TimePolicy, policy: RetryPolicy) -> LadderResult:
-    reasons, attempts = [], 0
+async def climb(rungs: list[ModelRung], prompt: Prompt, deadline: datetime, timing: TimePolicy, policy: RetryPolicy,
+                attempts: Attempts | None = None) -> LadderResult:
+    attempts = attempts or Attempts()
+    reasons = []
     for index, rung in enumerate(rungs):
         budget_s = rung_budget_s(deadline, len(rungs) - index, timing)
-        draft, reason, calls = await try_rung(rung, prompt, budget_s, policy)
-        attempts += calls
+        draft, reason = await try_rung(rung, prompt, budget_s, policy, attempts)
         if draft is not None:
-            return LadderResult(draft, rung.name, "; ".join(reasons), attempts)
+            return LadderResult(draft, rung.name, "; ".join(reasons), len(attempts.made), attempts.billed())
         reasons.append(f"{rung.name}:{reason}")
-    return LadderResult(None, "offline", "; ".join(reasons), attempts)
+    return LadderResult(None, "offline", "; ".join(reasons), len(attempts.made), attempts.billed())

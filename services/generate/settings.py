@@ -21,7 +21,9 @@ class GenerateSettings(ServiceSettings, DatabaseSettings):
     anthropic_fallback_model: str = Field("claude-haiku-4-5", description="Cheaper model of the second rung; empty: no second rung.")
     anthropic_effort: Literal["low", "medium", "high"] | None = Field("low", description="output_config.effort for models that take it; empty: theirs.")
     anthropic_thinking_tokens: int = Field(1024, ge=0, description="Thinking tokens on top of MAX_OUTPUT_TOKENS for models that think; 0: thinking off.")
-    model_prices_usd_per_mtok: dict[str, tuple[float, float]] = Field(default_factory=dict, description='Prices the built-in table lacks, USD/MTok in, out: {"claude-x": [2, 10]}.')
+    model_prices_usd_per_mtok: dict[str, tuple[float, float] | tuple[float, float, float, float]] = Field(
+        default_factory=dict, description='Prices the built-in table lacks, USD/MTok in, out[, cache write, cache read]: '
+        '{"claude-x": [2, 10]} (cache write then 1.25 × in, cache read 0.1 × in).')
     anthropic_timeout_s: float = Field(30.0, gt=0, description="Longest one model call may take (less when the deadline is nearer).")
     anthropic_max_retries: int = Field(2, ge=0, description="Retries per model rung (tenacity; backoff honours retry-after).")
     max_output_tokens: int = Field(512, ge=16, description="Answer tokens asked for, reserved in the context budget with the thinking tokens.")

@@ -5,6 +5,7 @@ import asyncio
 import json
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from typer.testing import CliRunner
@@ -32,10 +33,13 @@ def rows(tenant: str) -> list[CostEntry]:
 
 
 async def insert(tenant: str) -> None:
+    await insert_entries(rows(tenant))
+
+
+async def insert_entries(entries: list[CostEntry]) -> None:
     pool = await open_pool(TEST_DATABASE_URL)
     try:
-        for entry in rows(tenant):
-            await PostgresCostLedger(pool).record(entry)
+        await PostgresCostLedger(pool).record_all(entries)
     finally:
         await pool.close()
 
@@ -64,6 +68,26 @@ def test_cost_per_answer_tenant_and_day_with_generation_and_judge_apart():
     assert month["generation_usd"] == pytest.approx(0.003 * 172_800 * 30)
     assert month["judge_usd"] == pytest.approx(0.01 * 172_800 * 30)
     assert run_cost("--tenant", tenant, "--days", "30", "--per-day", "1000")["total"]["generation_usd"] == pytest.approx(5.009)
+
+
+def test_a_billed_rejected_call_is_charged_to_its_answer_but_is_not_a_generation():
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+
+    def entry(request_id, cost, **fields):
+        return CostEntry(request_id, tenant, "default", "claude-sonnet-5-5", "primary", 100, 10, Decimal(cost), **fields)
+
+    asyncio.run(insert_entries([
+        entry("r1", "0.0020001", outcome="max_tokens", attempt=1),  # billed, cut at max_tokens, rejected
+        entry("r1", "0.0010002", attempt=2),  # the secondary's reply served it (rung left as primary: immaterial)
+        entry("r2", "0", cache_hit=True, attempt=0),
+    ]))
+    data = run_cost("--tenant", tenant, "--days", "1", "--rate", "1")
+    total = data["total"]
+    assert (total["answers"], total["generation_entries"], total["cache_hits"], total["failed_attempts"]) == (2, 2, 1, 1)
+    assert total["generation_usd"] == pytest.approx(0.0030003, abs=1e-12) and total["cache_hit_rate"] == 0.5
+    assert total["failed_attempts_usd"] == pytest.approx(0.0020001, abs=1e-12)
+    assert data["per_answer"]["max_usd"] == pytest.approx(0.0030003, abs=1e-12)  # r1 is charged both of its calls
+    assert total["generation_per_answer_usd"] == pytest.approx(0.0030003 / 2, abs=1e-12)
 
 
 def test_the_tables_print_and_an_unknown_tenant_has_nothing():

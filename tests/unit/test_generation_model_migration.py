@@ -8,8 +8,9 @@ import anthropic
 import pytest
 from anthropic._data import DEPRECATED_MODELS
 
-from libs.models.anthropic_generator import AnthropicGenerator, cost_usd
-from libs.models.model_catalogue import PRICES_PER_MTOK, UnpricedModel, request_options
+from libs.models.anthropic_generator import AnthropicGenerator
+from libs.models.billing import bill
+from libs.models.model_catalogue import PRICES_PER_MTOK, UnpricedModel, priced, request_options
 from libs.models.model_errors import MaxTokensReached, reason_code
 from libs.models.prompts import render, template_for
 from libs.testing.fake_anthropic import FakeAnthropic
@@ -52,7 +53,7 @@ async def test_a_reply_that_thinks_first_is_read_for_its_text_only_and_the_think
     assert reply.text == ANSWER and "Source [" not in reply.text
     answer_tokens = -(-len(ANSWER) * 13 // 40)  # the fake's 5.x tokenizer
     assert reply.usage.output_tokens > answer_tokens  # the thinking tokens are billed as output
-    assert reply.cost_usd == cost_usd((2.0, 10.0), reply.usage) > 0
+    assert reply.cost_usd == float(bill("claude-sonnet-5-5", reply.usage, priced(2.0, 10.0)).cost_usd) > 0
     sent = fake.last_request()
     assert (sent["max_tokens"], sent["output_config"], "thinking" in sent) == (512 + 1024, {"effort": "low"}, False)
 
@@ -104,4 +105,4 @@ async def test_a_price_given_in_settings_costs_a_model_the_table_lacks(fake, mon
     settings = GenerateSettings(**model_settings(fake.base_url, anthropic_model="claude-sonnet-9"))
     generated = await service.generate(context_for(QUESTION), build_deps(settings))
     assert generated.info.rung == "primary" and generated.draft.model == "claude-sonnet-9"
-    assert generated.draft.cost_usd == cost_usd((4.0, 20.0), generated.draft.usage) > 0
+    assert generated.draft.cost_usd == float(bill("claude-sonnet-9", generated.draft.usage, priced(4.0, 20.0)).cost_usd) > 0

@@ -84,7 +84,7 @@ async def test_the_assigned_variant_is_on_the_request_and_picks_its_prompt(monke
     assert (assigned.state.variant, assigned.request_id, assigned.state.question) == ("concise", asked.request_id, asked.state.question)
     assert service.assign_variant(explicit, deps.split) is explicit
     generated = await service.generate(assigned, deps)
-    assert (generated.info.prompt_variant, service.cost_entry(assigned, generated).variant) == ("concise", "concise")
+    assert (generated.info.prompt_variant, generated.costs[0].variant) == ("concise", "concise")
 
 
 def test_sticky_by_tenant_gives_all_of_a_tenants_requests_one_variant():
