@@ -2,8 +2,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RAGBUS := $(VENV)/bin/ragbus
+TOOLS_VENV ?= .venv-tools
+CHECKOV_VERSION ?= 3.3.30
 
-.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz load audit asyncapi clean
+.PHONY: setup run broker up down test test-unit test-integration eval eval-baseline report cost-model bench bench-retrieval bench-guardrails bench-generation redteam chaos faults fuzz load audit scan-k8s scan-k8s-tools asyncapi clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -75,6 +77,13 @@ fuzz: setup  ## 500+ malformed or hostile messages per input topic: dead-lettere
 
 load: setup  ## open-loop load at 5-80 req/s until saturation: throughput, statuses, lost, p50/p99 per stage, lag, memory
 	$(PY) scripts/load.py
+
+scan-k8s-tools:  ## checkov (Kubernetes security scanner) in $(TOOLS_VENV), a virtualenv of its own: its pins clash with the project's
+	ls -d $(TOOLS_VENV)/lib/python3*/site-packages/checkov-$(CHECKOV_VERSION).dist-info >/dev/null 2>&1 \
+		|| (python3 -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install -q "checkov==$(CHECKOV_VERSION)")
+
+scan-k8s: setup scan-k8s-tools  ## checkov on every rendered overlay, offline; fails on findings not accepted in deploy/k8s/security-scan-accepted.yaml
+	CHECKOV=$(TOOLS_VENV)/bin/checkov $(PY) -m pytest -q tests/unit/test_deploy_security_scan.py
 
 asyncapi: setup  ## regenerate docs/asyncapi/*.yaml from the services' code
 	$(PY) scripts/generate_asyncapi.py

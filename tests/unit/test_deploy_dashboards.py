@@ -37,6 +37,17 @@ for name, kind in {kinds}.items():
 sys.stdout.write(generate_latest().decode())
 """
 SERIES = re.compile(r"\bragbus_[A-Za-z0-9_]+")
+# Series a rule may use that the services do not export, each with the reason no ragbus series serves.
+# A selector ({...} or [range] follows the name), or a name of a common exporter, that is not a ragbus series.
+OTHER_SERIES = re.compile(r"\b(?!ragbus_)([A-Za-z_:][A-Za-z0-9_:]*)(?=\s*[{\[])"
+                          r"|\b(up|(?:kube|node|container|kafka|process)_[A-Za-z0-9_]+)\b")
+EXTERNAL = {  # series name -> (exporter, the only rule allowed to use it, why)
+    "kube_deployment_status_replicas_available": (
+        "kube-state-metrics", "BrokerUnreachable",
+        "readiness (/readyz) is the broker ping; no ragbus series shows the broker down (lag keeps its last value)"),
+    "kube_deployment_spec_replicas": (
+        "kube-state-metrics", "BrokerUnreachable", "a namespace scaled to zero on purpose is not an outage"),
+}
 # Runbooks of an operation rather than an alert: no rule links them, an alert's runbook does.
 PROCEDURES = {"runbooks/canary-rollout.md"}
 
@@ -85,6 +96,77 @@ def test_every_rule_queries_only_series_the_services_export(exported):
         used = set(SERIES.findall(rule["expr"]))
         assert used, f"{rule['alert']} queries no ragbus series"
         assert used <= exported, f"{rule['alert']}: {sorted(used - exported)} not in the catalogue"
+
+
+def test_series_from_outside_ragbus_are_few_and_explained():
+    for rule in rules():
+        for name in {"".join(match) for match in OTHER_SERIES.findall(rule["expr"])}:
+            assert name in EXTERNAL, f"{rule['alert']} uses {name}: add it to EXTERNAL with the reason"
+            assert EXTERNAL[name][1] == rule["alert"], f"{name} is allowed in {EXTERNAL[name][1]} only"
+
+
+BROKER_TEST = """
+rule_files: [{rules}]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      # ragbus is deployed; from minute 10 no pod is ready (readiness = broker ping fails)
+      - series: 'kube_deployment_spec_replicas{{namespace="ragbus", deployment="generate"}}'
+        values: '1x30'
+      - series: 'kube_deployment_status_replicas_available{{namespace="ragbus", deployment="generate"}}'
+        values: '1x9 0x21'
+      # messages are processed until minute 10, then nothing
+      - series: 'ragbus_stage_duration_milliseconds_count{{group="generate", outcome="processed"}}'
+        values: '0+10x9 90x21'
+    alert_rule_test:
+      - {{eval_time: 9m, alertname: BrokerUnreachable, exp_alerts: []}}
+      - {{eval_time: 13m, alertname: BrokerUnreachable, exp_alerts: []}}
+      - eval_time: 20m
+        alertname: BrokerUnreachable
+        exp_alerts:
+          - exp_labels: {{severity: critical}}
+            exp_annotations:
+              summary: "No ragbus service can reach the Kafka broker: every pod fails its readiness check"
+              description: "{description}"
+              runbook_url: runbooks/broker-unreachable.md
+  - interval: 1m
+    input_series:
+      # pods unready, but messages still processed: not the broker (probes timing out under load)
+      - series: 'kube_deployment_spec_replicas{{namespace="ragbus", deployment="generate"}}'
+        values: '1x30'
+      - series: 'kube_deployment_status_replicas_available{{namespace="ragbus", deployment="generate"}}'
+        values: '0x30'
+      - series: 'ragbus_stage_duration_milliseconds_count{{group="generate", outcome="processed"}}'
+        values: '0+10x30'
+    alert_rule_test:
+      - {{eval_time: 20m, alertname: BrokerUnreachable, exp_alerts: []}}
+  - interval: 1m
+    input_series:
+      # pods unready and nothing scraped from them at all: still an alert
+      - series: 'kube_deployment_spec_replicas{{namespace="ragbus", deployment="generate"}}'
+        values: '1x30'
+      - series: 'kube_deployment_status_replicas_available{{namespace="ragbus", deployment="generate"}}'
+        values: '0x30'
+    alert_rule_test:
+      - eval_time: 20m
+        alertname: BrokerUnreachable
+        exp_alerts:
+          - exp_labels: {{severity: critical}}
+            exp_annotations:
+              summary: "No ragbus service can reach the Kafka broker: every pod fails its readiness check"
+              description: "{description}"
+              runbook_url: runbooks/broker-unreachable.md
+"""
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (Debian package prometheus)")
+def test_promtool_broker_unreachable_fires_only_when_nothing_is_ready_and_nothing_processed(tmp_path):
+    test_file = tmp_path / "broker_test.yaml"
+    broker = next(rule for rule in rules() if rule["alert"] == "BrokerUnreachable")
+    test_file.write_text(BROKER_TEST.format(rules=RULES, description=broker["annotations"]["description"]))
+    result = subprocess.run(["promtool", "test", "rules", str(test_file)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_runbook_url_is_a_runbook_in_the_repository():

@@ -439,6 +439,19 @@ def test_namespace_and_network_policy() -> None:
     assert {53, 9092, 5432, 8000, 4317} <= egress_ports, "egress to DNS, Kafka, PostgreSQL, Chroma, OTLP"
 
 
+def test_only_prometheus_may_reach_the_pods_and_only_on_the_health_port() -> None:
+    """default-deny-ingress would otherwise drop the scrape of /metrics, and no alert could ever fire."""
+    policies = [p for p in objects_of("NetworkPolicy").values() if p["spec"].get("ingress")]
+    assert [p["metadata"]["name"] for p in policies] == ["allow-prometheus-scrape"]
+    part_of = {d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/part-of"]
+               for d in objects_of("Deployment").values()}
+    assert policies[0]["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "ragbus"}
+    assert part_of == {"ragbus"}, "the policy must select every service's pods"
+    (rule,) = policies[0]["spec"]["ingress"]
+    assert [peer["podSelector"]["matchLabels"] for peer in rule["from"]] == [{"app.kubernetes.io/name": "prometheus"}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": "health"}]
+
+
 # ----------------------------------------------------------------------------- overlays
 
 
