@@ -60,6 +60,8 @@ COPY requirements.txt ./requirements.txt
 COPY libs/ ./libs/
 COPY services/ ./services/
 COPY prompts/ ./prompts/
+# The guardrail's semantic injection scanner fits itself to these exemplars at start-up (ADR 0007).
+COPY eval/guardrails/injection_exemplars.jsonl ./eval/guardrails/injection_exemplars.jsonl
 
 # Byte-compile once at build time (the runtime filesystem may be read-only), and give the
 # service user the run directory (.ragbus) for the embedded stores used when no server is set.

@@ -1,7 +1,8 @@
 """The prompt-injection scan both the guardrail (questions) and ingest (chunks) run, built from one settings group.
 
-A text is flagged when any scanner fails: the bundled classifier (whole text and sentence by sentence) or the
-project's rules. The verdict keeps the classifier's score and the failing checks' details, never the text.
+A text is flagged when any scanner fails: the bundled classifier (whole text and sentence by sentence), the
+project's rules, or, when switched on, the semantic scanner (MiniLM embeddings against labelled exemplars).
+The verdict keeps the classifier's score and the failing checks' details, never the text.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,13 @@ from libs.contracts.questions import CheckResult
 from libs.guards.guardian import NAME as CLASSIFIER
 from libs.guards.injection import InjectionScanner
 from libs.guards.injection_rules import NAME as RULES
+from libs.guards.semantic_injection import (
+    DEFAULT_SENTENCE_THRESHOLD,
+    DEFAULT_THRESHOLD,
+    VOTE_CAP,
+    Embedder,
+    load_semantic_scanner,
+)
 
 
 class InjectionScanSettings(BaseSettings):
@@ -31,22 +39,51 @@ class InjectionScanSettings(BaseSettings):
     rules_enabled: bool = Field(True, description="Apply the project's own injection rules besides the classifier.")
     rules_disabled: tuple[str, ...] = Field(
         (), description='Rule names to skip, e.g. ["secret_exfiltration"] while a false-positive burst is fixed (runbook).')
+    semantic_threshold: float | None = Field(
+        None, gt=VOTE_CAP, le=1, description="Semantic scanner (where switched on): flag when the whole text scores at "
+                                             f"least this; default {DEFAULT_THRESHOLD}.")
+    semantic_sentence_threshold: float | None = Field(
+        None, gt=VOTE_CAP, le=1, description="Semantic scanner (where switched on): flag when one sentence (or window) "
+                                             f"scores at least this; default {DEFAULT_SENTENCE_THRESHOLD}.")
+    semantic_exemplars: Path | None = Field(
+        None, description="Semantic scanner's exemplars (JSON lines); default: eval/guardrails/injection_exemplars.jsonl "
+                          "(copied into the image).")
 
 
-def load_injection_scanners(settings: InjectionScanSettings) -> tuple[InjectionScanner, ...]:
-    """The classifier (loaded from its wheel, never downloaded) and, unless switched off, the rules."""
+def load_injection_scanners(settings: InjectionScanSettings, semantic: bool = False,
+                            embedder: Embedder | None = None) -> tuple[InjectionScanner, ...]:
+    """The classifier, the rules unless switched off and, with `semantic`, the semantic scanner (on `embedder`, or
+    a MiniLM of its own when none is given). Each service has its own `semantic` switch: the scanner is measured
+    to help on questions and to flag benign documents (ADR 0007). Nothing is downloaded: models come in wheels."""
+    scanners = [load_classifier(settings)]
+    if settings.rules_enabled:
+        scanners.append(load_rules(settings))
+    if semantic:
+        scanners.append(load_semantic(settings, embedder))
+    return tuple(scanners)
+
+
+def load_classifier(settings: InjectionScanSettings) -> InjectionScanner:
     from libs.guards.guardian import GuardianScanner, load_guardian
-    from libs.guards.injection_rules import RuleScanner, default_rules
 
     model = load_guardian(settings.model_path)
-    classifier = GuardianScanner(
+    return GuardianScanner(
         model,
         text_threshold=settings.text_threshold or model.threshold,
         sentence_threshold=settings.sentence_threshold or model.window_min_score,
         min_words=settings.min_sentence_words,
     )
-    rules = [rule for rule in default_rules() if rule.name not in settings.rules_disabled]
-    return (classifier, RuleScanner(rules)) if settings.rules_enabled else (classifier,)
+
+
+def load_rules(settings: InjectionScanSettings) -> InjectionScanner:
+    from libs.guards.injection_rules import RuleScanner, default_rules
+
+    return RuleScanner([rule for rule in default_rules() if rule.name not in settings.rules_disabled])
+
+
+def load_semantic(settings: InjectionScanSettings, embedder: Embedder | None) -> InjectionScanner:
+    return load_semantic_scanner(settings.semantic_exemplars, settings.semantic_threshold,
+                                 settings.semantic_sentence_threshold, embedder, settings.min_sentence_words)
 
 
 @dataclass(frozen=True)
@@ -61,7 +98,8 @@ class InjectionScan:
 
     A chunk starts with its heading path ("Fleet Safety Policy > Speed"), repeated in every chunk of its
     section. The classifier reads the chunk without it: it scored bare titles such as "Globex Freight Fleet
-    Safety Policy" 0.94, above its 0.86 sentence threshold. The rules read the whole chunk, headings included.
+    Safety Policy" 0.94, above its 0.86 sentence threshold; so does the semantic scanner, whose exemplars are
+    sentences, not titles. The rules read the whole chunk, headings included.
     """
 
     def __init__(self, scanners: Sequence[InjectionScanner]) -> None:
@@ -80,6 +118,6 @@ def _classifier_score(results: list[CheckResult]) -> float:
 
 
 def _describe(result: CheckResult) -> str:
-    if result.check == CLASSIFIER:
-        return f"{result.check} {result.score} >= {result.threshold} ({result.detail})"
-    return f"{result.check} ({result.detail})"
+    if result.check == RULES:
+        return f"{result.check} ({result.detail})"
+    return f"{result.check} {result.score} >= {result.threshold} ({result.detail})"

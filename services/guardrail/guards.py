@@ -12,6 +12,7 @@ from libs.guards.injection import InjectionScanner
 from libs.guards.injection_scan import load_injection_scanners
 from libs.guards.pii import PiiDetector
 from libs.guards.profanity import ProfanityCheck, WordListProfanity
+from libs.guards.semantic_injection import Embedder
 from libs.platform.timing import Stopwatch
 from services.guardrail.settings import GuardrailSettings
 
@@ -27,18 +28,22 @@ class Guards:
     profanity: ProfanityCheck
 
 
-def injection_scanners(settings: GuardrailSettings) -> tuple[InjectionScanner, ...]:
-    return load_injection_scanners(settings.injection)
+def injection_scanners(settings: GuardrailSettings, embedder: Embedder | None = None) -> tuple[InjectionScanner, ...]:
+    return load_injection_scanners(settings.injection, settings.injection_semantic, embedder)
 
 
 def load_guards(settings: GuardrailSettings) -> Guards:
     from libs.guards.presidio import load_presidio
     from libs.models.embedder import MiniLmEmbedder
 
+    # One onnxruntime thread: the guardrail embeds a few sentences per question or answer, and for a one-sentence
+    # query one thread used half the CPU of the default (all cores) on a 2-core machine. Grounding and the
+    # semantic injection scanner share this one model.
+    embedder = MiniLmEmbedder(threads=1)
     return Guards(
-        injection=injection_scanners(settings),
+        injection=injection_scanners(settings, embedder),
         pii=load_presidio(settings.pii_entities, settings.pii_min_score),
-        grounding=EmbeddingLexicalScorer(MiniLmEmbedder(), settings.grounding_embedding_weight),
+        grounding=EmbeddingLexicalScorer(embedder, settings.grounding_embedding_weight),
         contradictions=AmountContradictionDetector(settings.contradiction_min_subject_overlap),
         profanity=WordListProfanity(),
     )

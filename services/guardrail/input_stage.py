@@ -16,7 +16,8 @@ from services.guardrail.guards import Guards
 from services.guardrail.settings import GuardrailSettings, PiiAction
 
 BLOCKING = {"question_length": "question_length_exceeded", "charset": "invalid_charset",
-            "prompt_injection_classifier": "prompt_injection", "prompt_injection_rules": "prompt_injection", "pii": "pii_blocked"}
+            "prompt_injection_classifier": "prompt_injection", "prompt_injection_rules": "prompt_injection",
+            "prompt_injection_semantic": "prompt_injection", "pii": "pii_blocked"}
 OVERSIZED = "[question not stored: {chars} characters, over the {limit} limit]"
 UNSCANNED = "[question not stored: the PII scan failed]"
 

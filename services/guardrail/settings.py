@@ -19,6 +19,10 @@ class GuardrailSettings(ServiceSettings, DatabaseSettings):
 
     injection: InjectionScanSettings = Field(
         default_factory=InjectionScanSettings, description="Prompt-injection scan of questions (INJECTION_* variables).")
+    injection_semantic: bool = Field(
+        True, description="Also scan questions with the semantic injection scanner (MiniLM embeddings against labelled "
+                          "exemplars, thresholds INJECTION_SEMANTIC_*); red team 49 → 55 of 63 attacks stopped, benign "
+                          "refusals unchanged (ADR 0007).")
 
     pii_default_action: PiiAction = Field(PiiAction.REDACT, description="What to do with PII in a question: redact, block or allow.")
     pii_policy: dict[str, PiiAction] = Field(

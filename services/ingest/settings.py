@@ -21,6 +21,10 @@ class IngestSettings(ServiceSettings):
     scan_injections: bool = Field(
         True, description="Scan every chunk for prompt injection at ingest; flagged chunks are stored with the flag and "
                           "left out of retrieval (ADR 0007). The same classifier and rules as the guardrail's input stage.")
+    scan_injections_semantic: bool = Field(
+        False, description="Add the semantic injection scanner to the chunk scan (the guardrail's INJECTION_SEMANTIC does "
+                           "not switch it on here). Off: it flagged 2 of 12 benign red-team documents for 1 more payload "
+                           "caught (ADR 0007).")
     injection: InjectionScanSettings = Field(
         default_factory=InjectionScanSettings, description="Thresholds and rules of the scan (INJECTION_* variables).")
 

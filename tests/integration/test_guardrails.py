@@ -36,9 +36,12 @@ async def test_an_injection_is_blocked_before_retrieval_and_the_decision_is_trac
     assert answer.status == "blocked" and answer.reason == "prompt_injection"
     assert set(answer.stage_ms) == {"guardrail_in"}  # never retrieved, never generated
     failed = {c.check for c in answer.checks if not c.passed}
-    assert failed == {"prompt_injection_classifier", "prompt_injection_rules"}
+    assert failed == {"prompt_injection_classifier", "prompt_injection_rules", "prompt_injection_semantic"}
     [span] = await spans_of(stack, answer.trace_id, "guardrail.screen_question")
     assert span["attributes"]["ragbus.check.prompt_injection_rules.passed"] is False
+    semantic = next(c for c in answer.checks if c.check == "prompt_injection_semantic")
+    assert span["attributes"]["ragbus.check.prompt_injection_semantic.score"] == semantic.score >= semantic.threshold
+    assert span["attributes"]["ragbus.check.prompt_injection_semantic.threshold"] == semantic.threshold
     assert span["attributes"]["ragbus.guardrail.reason"] == "prompt_injection"
 
 
