@@ -32,7 +32,7 @@ def eval_command(
     start_stack: bool = typer.Option(False, "--start-stack", help="Start the local stack first unless it is up."),
     judge_choice: JudgeChoice = typer.Option(
         JudgeChoice.AUTO, "--judge", envvar="EVAL_JUDGE", case_sensitive=False,
-        help="Who scores faithfulness and answer relevance: offline (lexical, deterministic, free; what CI and the "
+        help="Who scores faithfulness and answer relevance: offline (embedding + word overlap, deterministic, free; what CI and the "
              "committed baseline use), llm (Claude through ANTHROPIC_API_KEY, model EVAL_JUDGE_MODEL, paid, "
              "repeated; its spread is reported) or auto (llm when ANTHROPIC_API_KEY is set, else offline). "
              "Judged metrics are not gated against a baseline made by another judge.",

@@ -29,6 +29,8 @@ def baseline_from(result: dict, margin: float = DEFAULT_MARGIN) -> dict:
     return {
         "eval_version": result["run"]["eval_version"],
         "judge": judge_of(result["run"]),
+        "generators": result["run"].get("generators", []),  # what was measured: a review sees a model or
+        "prompts": result["run"].get("prompts", []),  # prompt change in the baseline's diff
         "margin": margin,
         "metrics": {m: result["metrics"].get(m) for m in GATED_METRICS},
         "passing_cases": sorted(case["id"] for case in result["cases"] if case["passed"]),

@@ -61,6 +61,7 @@ async def run_eval(
             "documents": documents,
             "judge": {"name": judge.name, "version": judge.version, "prompt": judge.prompt, "repeats": judge.repeats},
             "generators": sorted({r.answer.model for r in results if r.answer.model}),
+            "prompts": summary.prompts_used(results),
         },
         "metrics": {**summary.quality(results), **summary.latency_and_cost(results)},
         "judge_spread": summary.judge_spread(results),

@@ -4,6 +4,7 @@ from collections import defaultdict
 from statistics import fmean
 
 from libs.evaluation import metrics
+from libs.contracts.questions import GenerationInfo
 from libs.evaluation.cases import Expected
 from libs.evaluation.scoring import MIN_CORRECTNESS, CaseResult
 
@@ -89,6 +90,15 @@ def latency_series(results: list[CaseResult]) -> dict:
     }
 
 
+def prompt_of(generation: GenerationInfo) -> str:
+    return f"{generation.prompt_variant}@{generation.prompt_version}"
+
+
+def prompts_used(results: list[CaseResult]) -> list[str]:
+    """Prompt files (variant@version) that drafted the run's answers, so a baseline names the prompt it measured."""
+    return sorted({prompt_of(r.answer.generation) for r in results if r.answer.generation})
+
+
 def case_rows(results: list[CaseResult]) -> list[dict]:
     return [
         {
@@ -99,6 +109,7 @@ def case_rows(results: list[CaseResult]) -> list[dict]:
             "latency_ms": round(r.latency_ms, 2), "cost_usd": r.answer.cost_usd, "request_id": r.answer.request_id,
             "judge_spread": r.judge_spread, "model_fault": r.case.model_fault,
             "rung": r.answer.generation.rung if r.answer.generation else None,
+            "prompt": prompt_of(r.answer.generation) if r.answer.generation else None,
             "rung_reason": r.answer.generation.reason if r.answer.generation else None,
             "retry_detail": "; ".join(c.detail for c in r.answer.checks if c.check == "low_confidence_retry"),
         }

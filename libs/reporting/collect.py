@@ -16,7 +16,7 @@ from libs.reporting.significance import MIN_SAMPLES
 class ReportOptions:
     budgets: Budgets = field(default_factory=Budgets)
     bands: BandPolicy = field(default_factory=BandPolicy)
-    judge: str = "offline-lexical"
+    judge: str = "offline"  # OfflineJudge.name, not imported: the report does not load the embedding model
     canary_variants: list[str] | None = None
     min_samples: int = MIN_SAMPLES
 

@@ -12,6 +12,7 @@ from libs.client.rag_client import RagClient
 from libs.contracts import topics
 from libs.contracts.envelope import new_id
 from libs.contracts.evaluation import DeadLetter
+from libs.evaluation.judges import OfflineJudge
 from libs.devstack.processes import http_ok
 from libs.platform.sampling import is_sampled
 from libs.testing.support import find_record, ingest_text
@@ -116,7 +117,7 @@ async def test_answers_are_logged_and_scored_in_postgres(stack, tenant):
         await connection.close()
     assert logged["question"] == "What is the hotel cap per night?"
     assert stored["status"] == "ok"
-    assert score is not None and score["value"] == 1.0 and score["judge"] == "offline-lexical"
+    assert score is not None and score["value"] == 1.0 and score["judge"] == OfflineJudge.name
 
 
 async def test_a_question_already_late_is_answered_expired_unscreened_and_its_text_not_stored(stack, tenant):
