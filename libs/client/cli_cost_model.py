@@ -83,11 +83,14 @@ def render(measured: list[Calls], data: dict, assume: Assumptions, scope: str) -
              "one question (ingest calls no model). Costs are the measured mean tokens priced with "
              "`libs/models/model_catalogue.py`, not the ledger's dollars.", "",
              "## Measured tokens", "", f"Cost ledger rows, {scope}.", "", CAVEAT, "",
-             "| purpose | model | calls | cache hits | mean input tokens | mean output tokens | list price per call |",
-             "|---|---|---|---|---|---|---|"]
+             "Mean tokens are per answer served for generation and per call for the judge; rejected calls' tokens "
+             "are included in both (see Assumptions).", "",
+             "| purpose | model | rows | cache hits | rejected calls | mean input tokens | mean output tokens | "
+             "list price per answer/call |",
+             "|---|---|---|---|---|---|---|---|"]
     for c in measured:
         priced = usd(call_cost(c.model, c.input_tokens, c.output_tokens, assume.prices)) if _priced(c.model) else "–"
-        lines.append(f"| {c.purpose} | {c.model} | {c.calls} | {c.cache_hits} | {c.input_tokens:.0f} | "
+        lines.append(f"| {c.purpose} | {c.model} | {c.calls} | {c.cache_hits} | {c.rejected} | {c.input_tokens:.0f} | "
                      f"{c.output_tokens:.0f} | {priced} |")
     gen, judge = data["generation"], data["judge"]
     lines += ["", "## Assumptions", "",
@@ -100,8 +103,9 @@ def render(measured: list[Calls], data: dict, assume: Assumptions, scope: str) -
                            ": no judge calls measured, counted as 0 (the offline judge is free)."),
               "- Cache hit rate 0: every question distinct; 0.8: `make bench-generation`'s repeated traffic "
               "(200 requests over 40 questions); a cache hit costs nothing.",
-              f"- A month is {assume.days_per_month} days. Not included: retried or failed calls (billed by the API, "
-              "not in the ledger, ADR 0006), infrastructure, people.", "",
+              *(f"- {line}" for line in data["basis"]),
+              f"- A month is {assume.days_per_month} days. Not included: calls the API failed without billing "
+              "(errors, timeouts), infrastructure, people.", "",
               "## Per question", "", "| cache hit rate | generation | judge | total |", "|---|---|---|---|"]
     for s in data["scenarios"]:
         q = s["per_question"]

@@ -1,7 +1,8 @@
 """Claude as a judge: faithfulness and answer relevance as strict JSON, asked `repeats` times per answer.
 
 Calls go the generation path's way: the same `AnthropicGenerator` client code, the model's breaker from a
-`BreakerBoard`, and one cost ledger row per call (purpose "judge"). Whatever cannot be read as a verdict —
+`BreakerBoard`, and one cost ledger row per call the API billed (purpose "judge"; `outcome` "served" for a
+reply, or why a billed reply was rejected, e.g. `max_tokens` when it was cut). Whatever cannot be read as a verdict —
 an API error, an open breaker, a timeout, prose instead of JSON, a value outside [0, 1] — is None
 (unmeasured), never 0 or 1.
 """
@@ -18,7 +19,8 @@ import structlog
 from libs.contracts.questions import AnswerCompleted
 from libs.evaluation.judges import Score, combine_repeats
 from libs.models.anthropic_generator import Reply
-from libs.models.model_errors import reason_code
+from libs.models.billing import Billing
+from libs.models.model_errors import billed, reason_code
 from libs.stores.cost_ledger import JUDGE, CostEntry, CostLedger, record_cost
 
 VERSION = "1"  # bump with any change to SYSTEM or LAYOUT: scores of different versions are different series
@@ -92,8 +94,10 @@ class LlmJudge:
                 async with asyncio.timeout(self._timeout_s):
                     reply = await self._caller.reply(SYSTEM, judge_request(answer), self._timeout_s)
         except Exception as error:  # every failure is an unmeasured repeat, none fails the evaluation
-            log.warning("judge call failed, repeat unmeasured", judge=self.name, reason=reason_code(error),
-                        request_id=answer.request_id)
+            reason = reason_code(error)
+            log.warning("judge call failed, repeat unmeasured", judge=self.name, reason=reason, request_id=answer.request_id)
+            if (billing := billed(error)) is not None:  # a reply cut at max_tokens is paid for all the same
+                await record_cost(self.billed_entry(answer, billing, reason), self.ledger, self._ledger_timeout_s)
             return {}
         await record_cost(self.cost_entry(answer, reply), self.ledger, self._ledger_timeout_s)
         verdict = parse_verdict(reply.text)
@@ -107,4 +111,13 @@ class LlmJudge:
             request_id=answer.request_id, tenant=answer.tenant, variant=answer.variant, model=reply.model, rung=JUDGE,
             input_tokens=reply.usage.input_tokens, output_tokens=reply.usage.output_tokens, cost_usd=reply.cost_usd,
             purpose=JUDGE,
+        )
+
+    def billed_entry(self, answer: AnswerCompleted, billing: Billing, outcome: str) -> CostEntry:
+        """A call the API billed whose reply was rejected: priced exactly, `outcome` the reason code."""
+        return CostEntry(
+            request_id=answer.request_id, tenant=answer.tenant, variant=answer.variant, model=billing.model, rung=JUDGE,
+            input_tokens=billing.input_tokens, output_tokens=billing.output_tokens, cost_usd=billing.cost_usd,
+            cache_write_tokens=billing.cache_write_tokens, cache_read_tokens=billing.cache_read_tokens,
+            purpose=JUDGE, outcome=outcome,
         )

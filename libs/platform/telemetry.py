@@ -26,6 +26,20 @@ ATTR_CANDIDATES_REQUESTED = "ragbus.retrieval.candidates_requested"
 ATTR_CANDIDATES_RETURNED = "ragbus.retrieval.candidates_returned"
 ATTR_CANDIDATES = "ragbus.retrieval.candidates"  # distinct chunks the fusion ranked
 ATTR_CHUNKS = "ragbus.chunks"
+# The guardrail (`services/guardrail/spans.py`): a span per stage, holding a span per check named by the check
+# (`guardrail.check.pii`, `guardrail.check.grounding`, ...). Never the question, the answer or a check's detail.
+GUARDRAIL_SCREEN_QUESTION = "guardrail.screen_question"  # the input stage
+GUARDRAIL_CHECK_ANSWER = "guardrail.check_answer"  # the output stage and the low-confidence decision
+GUARDRAIL_CHECK_PREFIX = "guardrail.check."  # + the check's name, as in CheckResult.check
+GUARDRAIL_LOW_CONFIDENCE = "guardrail.check.low_confidence_retry"  # abstain now, or retrieve again wider
+ATTR_CHECK = "ragbus.check"  # the check's name
+ATTR_SCORE = "ragbus.score"  # omitted when the check has none (it raised)
+ATTR_THRESHOLD = "ragbus.threshold"  # omitted when the check has none
+ATTR_DECISION = "ragbus.decision"  # checks: passed | failed | error; low confidence: retry | abstain
+ATTR_GUARDRAIL_REASON = "ragbus.guardrail.reason"  # the stage's reason code ("" when it let the request through)
+ATTR_RETRY_WITHHELD = "ragbus.retry.withheld_by"  # why a low-confidence abstention stands
+DECISION_PASSED, DECISION_FAILED, DECISION_ERROR = "passed", "failed", "error"
+DECISION_RETRY, DECISION_ABSTAIN = "retry", "abstain"
 # PostgreSQL writes (`libs.stores.postgres.write_span`) and the query embedding carry the OpenTelemetry
 # semantic conventions' attributes, imported from opentelemetry-semantic-conventions, not retyped.
 

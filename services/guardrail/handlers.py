@@ -7,6 +7,7 @@ from faststream.kafka import KafkaBroker
 
 from libs.contracts import topics
 from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, AskQuestion, QuestionScreened, RequestState
+from libs.platform import telemetry
 from libs.platform.telemetry import current_trace_id, tracer
 from libs.platform.timing import Stopwatch
 from libs.stores.answers import AnswerLog
@@ -36,7 +37,7 @@ class GuardrailHandlers:
         if service.initial_state(ask, NOT_SCREENED).expired():
             await self._expire_unscreened(ask, watch)
             return
-        with tracer().start_as_current_span("guardrail.screen_question") as span:
+        with tracer().start_as_current_span(telemetry.GUARDRAIL_SCREEN_QUESTION) as span:
             screening = await asyncio.to_thread(screen_question, ask.question, ask.tenant, self.guards, self._settings)
             span.set_attributes(service.span_attributes(screening.checks, screening.blocked_reason))
         measures.record_checks("input", screening.checks)
@@ -63,11 +64,11 @@ class GuardrailHandlers:
 
     async def on_draft(self, draft: AnswerDrafted) -> None:
         watch = Stopwatch()
-        with tracer().start_as_current_span("guardrail.check_answer") as span:
+        with tracer().start_as_current_span(telemetry.GUARDRAIL_CHECK_ANSWER) as span:
             answer = await asyncio.to_thread(decide_output, draft, self.guards, self._settings)
             span.set_attributes(service.span_attributes(answer.checks, answer.reason))
+            again = retry_of(draft, answer, self._settings)
         measures.record_checks("output", answer.checks[len(draft.state.checks):])
-        again = retry_of(draft, answer, self._settings)
         if again is not None:
             measures.record_checks("output", again.state.checks[-1:])
             log.info("low confidence: retrieving again", reason=answer.reason, top_k=again.state.top_k, retries=again.state.retries)

@@ -3,7 +3,7 @@
 Every check runs (except after an oversized question, which is not scanned at all) and is recorded; the
 question is blocked for the first failing check in BLOCKING order. A scanner that raises fails closed:
 its check fails and the question is blocked as `guardrail_error`, because an unscanned question may carry
-PII into logs and the model.
+PII into logs and the model. Each check is a child span of the stage's span (`services/guardrail/spans.py`).
 """
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from libs.contracts.questions import CheckResult
 from libs.guards import pii as pii_text
 from libs.guards.charset import check_charset, sanitise
 from services.guardrail import service
+from services.guardrail.spans import check_span, traced
 from services.guardrail.guards import Guards
 from services.guardrail.settings import GuardrailSettings, PiiAction
 
@@ -31,14 +32,16 @@ class Screening:
 
 
 def screen_question(question: str, tenant: str, guards: Guards, settings: GuardrailSettings) -> Screening:
-    length = length_check(question, settings.max_question_chars)
+    length = traced("question_length", lambda: length_check(question, settings.max_question_chars))
     if not length.passed:
         placeholder = OVERSIZED.format(chars=len(question), limit=settings.max_question_chars)
         return Screening([length], placeholder, placeholder, BLOCKING["question_length"])
     text = sanitise(question)
     action = settings.pii_action_for(tenant)
+    charset = traced("charset", lambda: charset_check(question))
+    injection = scan_injection(text, guards)
     spans, pii_check = find_pii(text, guards, action)
-    checks = [length, charset_check(question), *scan_injection(text, guards), pii_check, profanity_check(text, guards)]
+    checks = [length, charset, *injection, pii_check, traced("question_profanity", lambda: profanity_check(text, guards))]
     reason = blocked_reason(checks)
     stored = UNSCANNED if spans is None else pii_text.redact(text, spans)
     passes_raw = action == PiiAction.ALLOW and not reason
@@ -65,10 +68,17 @@ def charset_check(question: str) -> CheckResult:
 
 
 def scan_injection(text: str, guards: Guards) -> list[CheckResult]:
-    return [service.guarded(scanner.name, lambda scanner=scanner: scanner.scan(text)) for scanner in guards.injection]
+    return [traced(scanner.name, lambda scanner=scanner: service.guarded(scanner.name, lambda: scanner.scan(text)))
+            for scanner in guards.injection]
 
 
 def find_pii(text: str, guards: Guards, action: PiiAction) -> tuple[list[pii_text.PiiSpan] | None, CheckResult]:
+    with check_span("pii") as record:
+        spans, check = _find_pii(text, guards, action)
+        return spans, record(check)
+
+
+def _find_pii(text: str, guards: Guards, action: PiiAction) -> tuple[list[pii_text.PiiSpan] | None, CheckResult]:
     try:
         spans = guards.pii.find(text)
     except Exception as error:  # fail closed: the text cannot be redacted, so it must not go on

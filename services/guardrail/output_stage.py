@@ -3,7 +3,8 @@
 Outcomes, in order: expired past the deadline; abstained when there is no draft or no valid citation;
 abstained (`guardrail_error`) when a check could not run; blocked (`profanity`) for offensive language;
 abstained (`low_grounding`) with the best citations when the cited passages do not support the answer;
-otherwise ok. Conflicting sources and weakly supported sentences are warnings on the answer.
+otherwise ok. Conflicting sources and weakly supported sentences are warnings on the answer. Each check is a
+child span of the stage's span (`services/guardrail/spans.py`).
 """
 
 from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, CheckResult, Citation, RetrievedRef
@@ -14,6 +15,7 @@ from libs.models.text import content_words
 from services.guardrail import service
 from services.guardrail.guards import Guards
 from services.guardrail.settings import GuardrailSettings
+from services.guardrail.spans import check_span, traced
 
 LOW_CONFIDENCE_MESSAGE = ("I could not find a well-supported answer to this question in the documents available to you. "
                           "The closest passages are cited below.")
@@ -23,7 +25,9 @@ PROFANITY_MESSAGE = "The drafted answer was withheld because it contained offens
 def decide_output(draft: AnswerDrafted, guards: Guards, settings: GuardrailSettings) -> AnswerCompleted:
     if draft.state.expired():
         return finish(draft, [], AnswerStatus.EXPIRED, service.EXPIRED_MESSAGE, "deadline_passed")
-    citations, citation_check = service.check_citations(draft)
+    with check_span("citations_retrieved") as record:
+        citations, citation_check = service.check_citations(draft)
+        record(citation_check)
     contradictions, contradiction_check = find_contradictions(draft, guards)
     fields = {**draft_fields(draft), "warnings": [c.describe() for c in contradictions]}
     if not draft.answer.strip() or not citations:
@@ -31,7 +35,7 @@ def decide_output(draft: AnswerDrafted, guards: Guards, settings: GuardrailSetti
                       "no_supported_answer", citations=citations, **fields)
     grounding, weak_warnings = check_grounding(draft, citations, guards, settings)
     answer, pii_check = redact_leaked_pii(draft, guards)
-    profanity = answer_profanity(answer, guards)
+    profanity = traced("answer_profanity", lambda: answer_profanity(answer, guards))
     checks = [citation_check, contradiction_check, grounding, pii_check, profanity]
     fields["warnings"] += weak_warnings
     return verdict(draft, checks, answer, citations, fields, settings)
@@ -65,6 +69,12 @@ def draft_fields(draft: AnswerDrafted) -> dict:
 
 
 def find_contradictions(draft: AnswerDrafted, guards: Guards) -> tuple[list[Contradiction], CheckResult]:
+    with check_span("contradiction") as record:
+        found, check = _find_contradictions(draft, guards)
+        return found, record(check)
+
+
+def _find_contradictions(draft: AnswerDrafted, guards: Guards) -> tuple[list[Contradiction], CheckResult]:
     """Conflicts among the retrieved chunks whose subject the question or the answer is about."""
     try:
         found = guards.contradictions.find(list(draft.chunks))
@@ -78,6 +88,13 @@ def find_contradictions(draft: AnswerDrafted, guards: Guards) -> tuple[list[Cont
 
 def check_grounding(draft: AnswerDrafted, citations: list[Citation], guards: Guards,
                     settings: GuardrailSettings) -> tuple[CheckResult, list[str]]:
+    with check_span("grounding") as record:
+        check, warnings = _check_grounding(draft, citations, guards, settings)
+        return record(check), warnings
+
+
+def _check_grounding(draft: AnswerDrafted, citations: list[Citation], guards: Guards,
+                     settings: GuardrailSettings) -> tuple[CheckResult, list[str]]:
     cited = {citation.chunk_id for citation in citations}
     evidence = [chunk.text for chunk in draft.chunks if chunk.chunk_id in cited]
     claims = claims_of(draft.answer)
@@ -98,6 +115,12 @@ def grounding_result(scores: list[float], settings: GuardrailSettings) -> CheckR
 
 
 def redact_leaked_pii(draft: AnswerDrafted, guards: Guards) -> tuple[str, CheckResult]:
+    with check_span("answer_pii") as record:
+        answer, check = _redact_leaked_pii(draft, guards)
+        return answer, record(check)
+
+
+def _redact_leaked_pii(draft: AnswerDrafted, guards: Guards) -> tuple[str, CheckResult]:
     """PII in the answer that is not in the retrieved documents (echoed or invented) is redacted."""
     try:
         spans = guards.pii.find(draft.answer)

@@ -9,6 +9,8 @@ that served the first draft.
 
 from libs.contracts.envelope import utcnow
 from libs.contracts.questions import MAX_TOP_K, AnswerCompleted, AnswerDrafted, AnswerStatus, CheckResult, QuestionScreened
+from libs.platform import telemetry
+from libs.platform.telemetry import tracer
 from services.guardrail.settings import GuardrailSettings
 
 NAME = "low_confidence_retry"
@@ -16,14 +18,36 @@ LOW_CONFIDENCE = frozenset({"low_grounding", "no_supported_answer"})
 
 
 def retry_of(draft: AnswerDrafted, answer: AnswerCompleted, settings: GuardrailSettings) -> QuestionScreened | None:
-    """The request again, wider, or None when `answer` is final."""
+    """The request again, wider, or None when `answer` is final. A low-confidence abstention is decided in a span."""
+    if answer.status != AnswerStatus.ABSTAINED or answer.reason not in LOW_CONFIDENCE:
+        return None
     state = draft.state
     wider = min(state.top_k * settings.retry_top_k_factor, MAX_TOP_K)
-    remaining_s = (state.deadline - utcnow()).total_seconds()
-    if (answer.status != AnswerStatus.ABSTAINED or answer.reason not in LOW_CONFIDENCE
-            or state.retries >= settings.low_confidence_retries or remaining_s < settings.retry_min_remaining_s
-            or len(draft.chunks) < state.top_k or wider <= state.top_k):
-        return None
+    withheld_by = _withheld_by(draft, settings, wider)
+    attributes = {telemetry.ATTR_CHECK: NAME, telemetry.ATTR_SCORE: float(state.retries + 1),
+                  telemetry.ATTR_THRESHOLD: float(settings.low_confidence_retries), telemetry.ATTR_GUARDRAIL_REASON: answer.reason,
+                  telemetry.ATTR_DECISION: telemetry.DECISION_ABSTAIN if withheld_by else telemetry.DECISION_RETRY}
+    with tracer().start_as_current_span(telemetry.GUARDRAIL_LOW_CONFIDENCE, attributes=attributes) as span:
+        if withheld_by:
+            span.set_attribute(telemetry.ATTR_RETRY_WITHHELD, withheld_by)
+            return None
+        return _wider(draft, answer, settings, wider)
+
+
+def _withheld_by(draft: AnswerDrafted, settings: GuardrailSettings, wider: int) -> str:
+    """Why a wider search is not tried: "" when it is."""
+    state = draft.state
+    if state.retries >= settings.low_confidence_retries:
+        return "no_retries_left"
+    if (state.deadline - utcnow()).total_seconds() < settings.retry_min_remaining_s:
+        return "deadline"
+    if len(draft.chunks) < state.top_k or wider <= state.top_k:
+        return "search_exhausted"
+    return ""
+
+
+def _wider(draft: AnswerDrafted, answer: AnswerCompleted, settings: GuardrailSettings, wider: int) -> QuestionScreened:
+    state = draft.state
     decision = CheckResult(check=NAME, passed=False, score=float(state.retries + 1), threshold=float(settings.low_confidence_retries),
                            detail=f"attempt {state.retries + 1} would abstain ({answer.reason}{_served_by(draft)}): "
                                   f"searching again with top_k {wider}")

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from libs.contracts.envelope import utcnow
+from libs.platform.telemetry import ATTR_GUARDRAIL_REASON
 from libs.contracts.questions import AnswerCompleted, AnswerDrafted, AnswerStatus, AskQuestion, CheckResult, Citation, RequestState
 
 ABSTAIN_MESSAGE = "I could not find a supported answer to this question in the documents available to you."
@@ -68,8 +69,9 @@ def is_error(check: CheckResult) -> bool:
 
 
 def span_attributes(checks: list[CheckResult], reason: str) -> dict:
-    """Every decision as span attributes: ragbus.check.<name>.passed/.score/.threshold, plus the reason."""
-    attributes: dict = {"ragbus.guardrail.reason": reason}
+    """The stage's span: every decision as ragbus.check.<name>.passed/.score/.threshold (each check also has its
+    own child span, `services/guardrail/spans.py`), plus the reason."""
+    attributes: dict = {ATTR_GUARDRAIL_REASON: reason}
     for check in checks:
         prefix = f"ragbus.check.{check.check}"
         attributes[f"{prefix}.passed"] = check.passed

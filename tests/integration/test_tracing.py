@@ -22,6 +22,10 @@ RETRIEVAL_STEPS = {telemetry.RETRIEVE_DENSE: telemetry.RETRIEVE_SEARCH,
                    telemetry.RETRIEVE_EMBED: telemetry.RETRIEVE_DENSE,
                    telemetry.RETRIEVE_BM25: telemetry.RETRIEVE_SEARCH,
                    telemetry.RETRIEVE_FUSION: telemetry.RETRIEVE_SEARCH}
+GUARDRAIL_CHECKS = {telemetry.GUARDRAIL_CHECK_PREFIX + "prompt_injection_semantic": telemetry.GUARDRAIL_SCREEN_QUESTION,
+                    telemetry.GUARDRAIL_CHECK_PREFIX + "pii": telemetry.GUARDRAIL_SCREEN_QUESTION,
+                    telemetry.GUARDRAIL_CHECK_PREFIX + "citations_retrieved": telemetry.GUARDRAIL_CHECK_ANSWER,
+                    telemetry.GUARDRAIL_CHECK_PREFIX + "contradiction": telemetry.GUARDRAIL_CHECK_ANSWER}
 WRITES = {("guardrail", "INSERT requests"), ("guardrail", "INSERT answers"), ("evaluate", "INSERT eval_scores")}
 
 
@@ -55,7 +59,8 @@ async def wait_for_trace(stack, request_id: str, complete, timeout_s: float = 15
 
 def has_inner_spans(spans: list[dict]) -> bool:
     names = {(s["service"], s["name"]) for s in spans}
-    return WRITES <= names and {("retrieve", name) for name in RETRIEVAL_STEPS} <= names
+    return (WRITES <= names and {("retrieve", name) for name in RETRIEVAL_STEPS} <= names
+            and {("guardrail", name) for name in GUARDRAIL_CHECKS} <= names)
 
 
 def parent_names(spans: list[dict]) -> dict[str, tuple[str, str]]:
@@ -83,7 +88,7 @@ async def test_a_question_is_one_trace_from_the_client_to_the_evaluator(stack, t
     assert {s["trace_id"] for s in spans} == {answer.trace_id}
 
 
-async def test_retrieval_steps_and_postgres_writes_are_child_spans_in_the_request_trace(stack, tenant, client_tracing):
+async def test_retrieval_steps_guardrail_checks_and_postgres_writes_are_child_spans_in_the_request_trace(stack, tenant, client_tracing):
     answer = await ask_sampled_question(stack, tenant)
 
     spans = await wait_for_trace(stack, answer.request_id, has_inner_spans)
@@ -92,6 +97,10 @@ async def test_retrieval_steps_and_postgres_writes_are_child_spans_in_the_reques
     assert parents[telemetry.RETRIEVE_SEARCH][0] == "retrieve", parents  # under retrieve's consume span
     for step, parent in RETRIEVAL_STEPS.items():
         assert parents.get(step) == ("retrieve", parent), (step, parents)
+    for check, stage in GUARDRAIL_CHECKS.items():
+        assert parents.get(check) == ("guardrail", stage), (check, parents)
+    semantic = next(s["attributes"] for s in spans if s["name"] == telemetry.GUARDRAIL_CHECK_PREFIX + "prompt_injection_semantic")
+    assert semantic[telemetry.ATTR_DECISION] == "passed" and semantic[telemetry.ATTR_SCORE] < semantic[telemetry.ATTR_THRESHOLD]
     for service, write in WRITES:
         assert parents.get(write, ("",))[0] == service, (write, parents)  # a child inside the service that wrote
     dense = next(s["attributes"] for s in spans if s["name"] == telemetry.RETRIEVE_DENSE)

@@ -48,3 +48,24 @@ def test_the_page_shows_every_volume_and_scenario():
     for volume in ("10,000", "100,000", "1,000,000"):
         assert page.count(f"| {volume} |") == 2
     assert "fake Messages API" in page and "| 80% |" in page
+
+
+def test_rejected_calls_are_paid_for_by_the_answers_served_not_counted_as_answers():
+    # 8 answers served by model calls, 2 from the cache, 2 calls cut at max_tokens: the means were taken over the 8
+    with_rejects = Calls("generation", "claude-sonnet-5-5", calls=12, input_tokens=1250, output_tokens=250,
+                         cache_hits=2, rejected=2)
+    judge = Calls("judge", "claude-haiku-4-5", calls=6, input_tokens=500, output_tokens=20, rejected=1)
+    assert (with_rejects.answers, with_rejects.billed, judge.billed) == (8, 10, 6)
+    data = cost_model([with_rejects, judge], Assumptions(cache_hit_rates=(0.0,)))
+    assert data["scenarios"][0]["per_question"]["generation_usd"] == pytest.approx((1250 * 2 + 250 * 10) / 1e6)
+    generation_basis, judge_basis = data["basis"]
+    assert "per answer" in generation_basis and "8 answers" in generation_basis and "2 rejected" in generation_basis
+    assert "per billed call" in judge_basis and "1 rejected" in judge_basis
+    page = render([with_rejects, judge], data, Assumptions(cache_hit_rates=(0.0,)), "test rows")
+    assert generation_basis in page and "| 12 | 2 | 2 |" in page
+
+
+def test_a_model_whose_every_call_was_rejected_has_no_answer_to_measure():
+    all_cut = Calls("generation", "claude-sonnet-5-5", calls=3, input_tokens=0, output_tokens=0, rejected=3)
+    with pytest.raises(LookupError, match="claude-sonnet-5-5"):
+        cost_model([all_cut], Assumptions())

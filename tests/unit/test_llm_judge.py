@@ -7,6 +7,7 @@ from libs.contracts.questions import AnswerCompleted, AnswerStatus, Citation
 from libs.evaluation.judge_factory import JudgeSettings, build_judge
 from libs.evaluation.judges import OfflineJudge
 from libs.evaluation.llm_judge import LAYOUT, SYSTEM, LlmJudge
+from libs.models.anthropic_generator import AnthropicGenerator, anthropic_client
 from libs.models.breakers import BreakerBoard
 from libs.stores.cost_ledger import JUDGE, InMemoryCostLedger, utc_today
 from libs.testing.fake_anthropic import FakeAnthropic
@@ -129,6 +130,22 @@ async def test_each_judge_call_is_costed_as_judge_spend_not_the_tenants(fake):
     }
     assert all(e.cost_usd > 0 and e.input_tokens > 0 for e in ledger.entries)
     assert await ledger.spent("acme", utc_today()) == 0.0  # the tenant's daily budget counts generation only
+
+
+async def test_a_judge_reply_cut_at_max_tokens_is_unmeasured_but_its_billed_cost_is_a_judge_row(fake):
+    ledger = InMemoryCostLedger()
+    cut = AnthropicGenerator(anthropic_client("test-key", fake.base_url, 5.0), MODEL, max_tokens=4)  # verdicts need ~20
+    judge = LlmJudge(cut, BreakerBoard(fail_max=5).breaker(MODEL), repeats=2, timeout_s=5.0, ledger=ledger)
+    billed_before = fake.usage().get(MODEL, {"input_tokens": 0, "output_tokens": 0})
+    scores = await judge.score(answer("Hotel stays are capped at 180 EUR per night. [1]", request_id="r-cut"))
+    assert [s.value for s in scores] == [None, None]
+    assert [(e.request_id, e.model, e.rung, e.purpose, e.outcome) for e in ledger.entries] == [
+        ("r-cut", MODEL, JUDGE, JUDGE, "max_tokens")] * 2
+    billed = fake.usage()[MODEL]
+    assert sum(e.output_tokens for e in ledger.entries) == billed["output_tokens"] - billed_before["output_tokens"] == 8
+    assert sum(e.input_tokens for e in ledger.entries) == billed["input_tokens"] - billed_before["input_tokens"]
+    assert all(e.cost_usd > 0 for e in ledger.entries)
+    assert await ledger.spent("acme", utc_today()) == 0.0  # judge spend, not the tenant's
 
 
 def test_auto_is_the_llm_judge_only_with_a_key(monkeypatch):

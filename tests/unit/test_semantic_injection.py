@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from libs.guards.semantic_injection import (
@@ -86,6 +87,35 @@ def test_a_payload_hidden_in_a_long_document_is_found_at_sentence_level(scanner)
     assert not result.passed, result
     assert result.detail.startswith("sentence ")
     assert result.threshold == DEFAULT_SENTENCE_THRESHOLD
+
+
+class RecordingEmbedder:
+    """The real MiniLM, with the batches it was asked for."""
+
+    def __init__(self, embedder: MiniLmEmbedder) -> None:
+        self.embedder, self.calls = embedder, []
+
+    def embed(self, texts):
+        self.calls.append(list(texts))
+        return self.embedder.embed(texts)
+
+
+def test_the_whole_text_is_embedded_alone_and_each_distinct_sentence_once_with_the_same_scores(embedder):
+    recording = RecordingEmbedder(embedder)
+    scanner = load_semantic_scanner(embedder=recording)
+    paragraphs = (CORPUS / "travel-policy-2025.md").read_text(encoding="utf-8").split("\n\n")
+    quoted = "\n\n".join([*paragraphs, PAYLOAD, *paragraphs[:2]])  # a thread quoting its opening again
+    spans = scanner.spans(quoted)
+    recording.calls.clear()
+    result = scanner.scan(quoted)
+    whole, *sentences = recording.calls
+    assert whole == [spans[0].text]  # a batch pads to its longest text: the whole text pads nothing else
+    embedded = [text for batch in sentences for text in batch]
+    assert sorted(embedded) == sorted({span.text for span in spans[1:]} - {spans[0].text}) and len(embedded) < len(spans) - 1
+    one_batch = scanner.score(scanner.embed([span.text for span in spans]))  # as before: every span together
+    worst = int(np.argmax(one_batch[0] - [span.threshold for span in spans]))
+    assert not result.passed and result.score == round(float(one_batch[0][worst]), 4)
+    assert result.detail.startswith(f"{spans[worst].where}: nearest {scanner._exemplars[one_batch[1][worst]].id} ")
 
 
 def test_the_detail_names_a_position_and_an_exemplar_never_the_text(scanner):
