@@ -66,7 +66,7 @@ audit: setup  ## known vulnerabilities in the installed dependencies; fails on a
 redteam: setup  ## attacks and benign look-alikes end to end on a stack of its own: detection and false-positive rate per category
 	$(PY) scripts/redteam.py
 
-chaos: setup  ## 500 questions while each service is SIGKILLed and restarted: sent, answered, lost, duplicates, p99 delay
+chaos: setup  ## 500 questions without kills, then 500 while each service is SIGKILLed and restarted: lost, duplicates, deadline misses, p99 delay over the baseline
 	$(PY) scripts/chaos.py
 
 faults: setup  ## 200 questions while the fake model API fails 30% of calls: answers by rung, deadline misses, breaker changes
