@@ -46,12 +46,6 @@ asyncio.run(main(*sys.argv[1:]))
 """
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
 @pytest.fixture
 async def pool():
     opened = await open_pool(TEST_DATABASE_URL)

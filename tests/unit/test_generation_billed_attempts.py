@@ -19,21 +19,10 @@ from services.generate import service
 from services.generate.settings import GenerateSettings
 from services.generate.wiring import build_deps
 
+pytestmark = pytest.mark.usefixtures("no_faults")  # conftest: the shared fake answers normally
+
 QUESTION = "What is the hotel cap per night?"
 THINKING_RUNS_OUT = {"max_output_tokens": 16, "anthropic_thinking_tokens": 8}  # the primary's thinking is longer
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def no_faults(fake):
-    fake.clear_faults()
-    yield
-    fake.clear_faults()
 
 
 def deps_for(fake: FakeAnthropic, ledger=None, **overrides):

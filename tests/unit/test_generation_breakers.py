@@ -42,12 +42,6 @@ def test_the_state_is_exposed_as_an_opentelemetry_gauge():
     assert gauge_points(reader) == {"big": 2, "small": 0}
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
 async def sdk_error(fake: FakeAnthropic, kind: str | None) -> Exception:
     if kind:
         fake.inject(Fault(kind=kind, count=1, retry_after_s=2.5))

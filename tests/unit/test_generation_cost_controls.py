@@ -23,12 +23,6 @@ from services.generate.wiring import build_deps
 QUESTION = "What is the hotel cap per night?"
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
 def deps_for(base_url: str, ledger=None, **overrides):
     deps = build_deps(GenerateSettings(**model_settings(base_url, **overrides)))
     deps.ledger = ledger

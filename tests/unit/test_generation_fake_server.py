@@ -7,21 +7,12 @@ import pytest
 from libs.testing.fake_anthropic import FakeAnthropic
 from libs.testing.fake_faults import Fault, FaultPlan, mixed_faults
 
+pytestmark = pytest.mark.usefixtures("no_faults")  # conftest: the shared fake answers normally
+
 PROMPT = (
     "Sources:\n[1] (wheels.md)\nThe RW-200 weighs 0.95 kg. It is built in Munich.\n\n"
     "[2] (travel.md)\nHotel stays are capped at 180 EUR per night.\n\nQuestion: What is the hotel cap per night?"
 )
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def no_faults(fake):
-    fake.clear_faults()
 
 
 def client(fake: FakeAnthropic) -> anthropic.AsyncAnthropic:

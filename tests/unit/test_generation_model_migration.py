@@ -24,12 +24,6 @@ ANSWER = "Hotel stays are capped at 180 EUR per night. [2]"
 PROMPT = render(template_for("default"), QUESTION, sample_chunks())
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
 def client_of(fake: FakeAnthropic) -> anthropic.AsyncAnthropic:
     return anthropic.AsyncAnthropic(api_key="test-key", base_url=fake.base_url, max_retries=0)
 

@@ -13,26 +13,17 @@ from libs.stores.cost_ledger import JUDGE, InMemoryCostLedger, utc_today
 from libs.testing.fake_anthropic import FakeAnthropic
 from libs.testing.fake_faults import Fault
 
+pytestmark = pytest.mark.usefixtures("no_faults")  # conftest: the shared fake answers normally
+
 MODEL = "claude-haiku-4-5"
 QUOTE = "Hotel stays are capped at 180 EUR per night."
 QUESTION = "What is the hotel cap per night?"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def noisy_fake():
     with FakeAnthropic(seed=3, judge_noise=0.1) as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def no_faults(fake):
-    fake.clear_faults()
 
 
 def llm_judge(server: FakeAnthropic, ledger=None, board=None, repeats: int = 3, timeout_s: float = 5.0) -> LlmJudge:
