@@ -10,13 +10,14 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 
 from libs.contracts import topics
 from libs.contracts.envelope import new_id
 from libs.contracts.evaluation import AlertRaised, AnswerScored
 from libs.contracts.questions import AnswerCompleted, AnswerStatus, Citation
 from libs.platform.sampling import is_sampled
+from libs.testing.topic_reading import read_all, wait_until_group_past
 
 pytestmark = pytest.mark.integration
 
@@ -64,53 +65,8 @@ async def publish(bootstrap: str, answers: list[AnswerCompleted]) -> dict[TopicP
 
 
 async def wait_until_evaluated(bootstrap: str, marks: dict[TopicPartition, int], timeout_s: float = DEADLINE_S) -> None:
-    """Wait until the evaluate group committed past the marks: its handler finished with those answers.
-
-    A crash after scoring but before the commit would make this wait for the redelivery to be handled too.
-    """
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id="evaluate", enable_auto_commit=False)
-    await reader.start()  # only reads the group's committed offsets: it subscribes to nothing, so it never joins
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while not await committed_past(reader, marks):
-            assert asyncio.get_running_loop().time() < deadline, f"evaluate not past {marks} in {timeout_s:.0f}s"
-            await asyncio.sleep(0.1)
-    finally:
-        await reader.stop()
-
-
-async def committed_past(reader: AIOKafkaConsumer, marks: dict[TopicPartition, int]) -> bool:
-    committed = {tp: await reader.committed(tp) or 0 for tp in marks}
-    return all(committed[tp] >= mark for tp, mark in marks.items())
-
-
-async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        return await consumer.end_offsets([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
-    finally:
-        await consumer.stop()
-
-
-async def read_all(bootstrap: str, topic: str) -> list[bytes]:
-    """Every record value in the topic, from the beginning up to the end at the time of the call."""
-    ends = {tp: end for tp, end in (await end_offsets(bootstrap, topic)).items() if end > 0}
-    if not ends:
-        return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
-    await consumer.start()
-    try:
-        consumer.assign(list(ends))
-        await consumer.seek_to_beginning(*ends)
-        values, unread = [], dict(ends)
-        while unread:
-            for tp, records in (await consumer.getmany(timeout_ms=200)).items():
-                values += [r.value for r in records if r.offset < ends[tp]]
-            unread = {tp: end for tp, end in unread.items() if await consumer.position(tp) < end}
-        return values
-    finally:
-        await consumer.stop()
+    """Wait until the evaluate group committed past the marks: its handler finished with those answers."""
+    await wait_until_group_past(bootstrap, "evaluate", marks, timeout_s)
 
 
 async def score_rows(connection: asyncpg.Connection, variant: str) -> Counter:
