@@ -36,6 +36,7 @@ def rows(step: dict, deadline_s: float) -> dict[str, str]:
     peaks = step["pressure"]
     return {
         "sent / answered / lost": f"{step['sent']} / {step['answered']} / {step['lost']}",
+        "refused at the door": str(step["refused"]),
         "lost: answered later / never": f"{step['lost'] - step['never_answered']} / {step['never_answered']}",
         "answers/s (all final)": str(step["answers_per_s"]),
         "in-deadline answers/s": str(step["in_deadline_per_s"]),
@@ -60,7 +61,8 @@ def table(result: dict) -> Table:
     run = result["settings"]
     view = Table(title=f"ragbus load: open loop, {run['step_s']:.0f} s per step, deadline {run['deadline_s']:.0f} s; "
                        f"saturation at {result['saturation_rps'] or 'none'} req/s; delivered twice "
-                       f"{result['delivered_twice']}, duplicates dropped by client {result['duplicates_dropped_by_client']}")
+                       f"{result['delivered_twice']}, duplicates dropped by client {result['duplicates_dropped_by_client']}"
+                       f"; admission {'off' if run['max_backlog_share'] is None else run['max_backlog_share']}")
     view.add_column("offered req/s", no_wrap=True)
     for step in result["steps"]:
         view.add_column(f"{step['offered_rps']:g}", justify="right")
@@ -79,12 +81,16 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=120.0,
                         help="Seconds past the last deadline to wait for answers lost at a step's settle time.")
     parser.add_argument("--past-saturation", type=int, default=1, help="Steps to run after the first saturated one.")
+    parser.add_argument("--admission", type=float, default=None, metavar="SHARE",
+                        help="Admission control on: refuse a question when the input backlog exceeds SHARE "
+                             "of its deadline (libs/client/admission.py).")
     parser.add_argument("--run-dir", type=Path, default=Path("/tmp/ragbus-load"))
     parser.add_argument("--port-base", type=int, default=19900)
     parser.add_argument("--out", type=Path, default=Path("reports/chaos/load.json"))
     args = parser.parse_args()
     run = LoadRun(rates=tuple(float(r) for r in args.rates.split(",")), step_s=args.step, deadline_s=args.deadline,
-                  settle_s=args.settle, drain_s=args.drain, steps_past_saturation=args.past_saturation)
+                  settle_s=args.settle, drain_s=args.drain, steps_past_saturation=args.past_saturation,
+                  max_backlog_share=args.admission)
     config = StackConfig.at(args.run_dir, args.port_base, extra_env={"CONSUMER_LAG_INTERVAL_S": "1"})
     result = on_own_stack(config, lambda stack: run_load(stack, run), console)
     result["load_avg_at_end"] = os.getloadavg()

@@ -5,6 +5,7 @@ with a deadline counted from its scheduled send time, then waits for every final
 plus a settle time; what has none by then is lost; after the last step the run waits `drain_s` more to tell
 answered late from never answered). Consumer lag, requests in flight and the services' memory
 are sampled while it flows; the drafts generate produced are counted from its /metrics. Figures: load_figures.py.
+With `max_backlog_share`, the client's admission control refuses questions at the door (`failed`, `overloaded`).
 """
 
 import asyncio
@@ -30,25 +31,26 @@ class LoadRun:
     steps_past_saturation: int = 1  # overloaded steps to run after the first saturated one
     warmup: int = 5  # questions asked one at a time before the first step (first-request costs)
     sample_every_s: float = 1.0
+    max_backlog_share: float | None = None  # admission control in the client (None: off); see libs/client/admission.py
 
 
 async def run_load(stack: LocalStack, run: LoadRun, questions: list[tuple[str, str]] | None = None) -> dict:
     questions = questions or bench_questions()
     received: Received = {}
     deliveries: dict[str, int] = {}
-    async with RagClient(stack.config.bootstrap_servers) as rag:
+    async with RagClient(stack.config.bootstrap_servers, max_backlog_share=run.max_backlog_share) as rag:
         for tenant, question in questions[:run.warmup]:
             await rag.ask(question, tenant, timeout_s=60)
         receiver = asyncio.create_task(_receive(rag, received, deliveries))
         steps, sent = await _steps(stack, rag, run, questions, received)
         await wait_for_answers({rid: r for requests in sent for rid, r in requests.items()}, received, run.drain_s)
         receiver.cancel()
-        duplicates = rag.duplicates_dropped
+        duplicates, refused = rag.duplicates_dropped, rag.refused
     for step, requests in zip(steps, sent):
         step["never_answered"] = sum(1 for rid in requests if rid not in received)
     return {"settings": asdict(run), "steps": steps, "saturation_rps": saturation_point(steps, run.deadline_s),
             "delivered_twice": sum(1 for n in deliveries.values() if n > 1), "duplicates_dropped_by_client": duplicates,
-            "cpus": os.cpu_count()}
+            "refused_by_client": refused, "cpus": os.cpu_count()}
 
 
 async def _steps(stack: LocalStack, rag: RagClient, run: LoadRun, questions: list,

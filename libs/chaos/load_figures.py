@@ -7,6 +7,7 @@ were processed, i.e. not expired); `queue` is the rest of the end-to-end time: b
 
 from dataclasses import dataclass
 
+from libs.client.admission import OVERLOADED
 from libs.contracts.questions import AnswerCompleted, AnswerStatus
 from libs.evaluation.metrics import percentile
 
@@ -25,8 +26,15 @@ class Request:
 Received = dict[str, tuple[float, AnswerCompleted]]  # request id -> (epoch seconds received, the answer)
 
 
+def refused(answer: AnswerCompleted) -> bool:
+    """Refused at the door by the client's admission control: never published, answered at once."""
+    return answer.status == AnswerStatus.FAILED and answer.reason == OVERLOADED
+
+
 def step_figures(rate: float, step_s: float, requests: dict[str, Request], received: Received) -> dict:
-    mine = {rid: received[rid] for rid in requests if rid in received}
+    """Refused questions count as answered (each got its final answer) but not in latency or in-deadline answers."""
+    everything = {rid: received[rid] for rid in requests if rid in received}
+    mine = {rid: got for rid, got in everything.items() if not refused(got[1])}
     answers = [answer for _, answer in mine.values()]
     e2e = {rid: (at - requests[rid].scheduled) * 1000 for rid, (at, _) in mine.items()}
     in_time = [rid for rid, (at, a) in mine.items() if a.status != AnswerStatus.EXPIRED and at <= requests[rid].deadline]
@@ -34,7 +42,8 @@ def step_figures(rate: float, step_s: float, requests: dict[str, Request], recei
     span_s = max((at for at, _ in mine.values()), default=first) - first
     late = late_not_expired(requests, mine)
     return {
-        "offered_rps": rate, "sent": len(requests), "answered": len(mine), "lost": len(requests) - len(mine),
+        "offered_rps": rate, "sent": len(requests), "answered": len(everything),
+        "lost": len(requests) - len(everything), "refused": len(everything) - len(mine),
         "by_status": {status: sum(1 for a in answers if a.status == status) for status in STATUSES},
         "answers_per_s": round(len(mine) / span_s, 2) if span_s > 0 else None,
         "in_deadline_per_s": round(len(in_time) / step_s, 2),

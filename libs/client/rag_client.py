@@ -4,6 +4,10 @@
         answer = await rag.ask("What is the hotel cap?", tenant="acme")
 
 Delivery underneath is at-least-once; the client hands each request's answer over exactly once.
+
+Admission control is off by default. With `max_backlog_share=0.5`, a question is refused at once, without being
+published, when the input guardrail's backlog (read in the background every `backlog_check_s`) would take more than
+half its timeout: its answer is `failed` with reason `overloaded`, and `refused` counts them (libs/client/admission.py).
 """
 
 import asyncio
@@ -14,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from opentelemetry import propagate
 
+from libs.client.admission import AdmissionControl, refusal
 from libs.contracts import topics
 from libs.contracts.documents import DocumentIngested, SubmitDocument
 from libs.contracts.envelope import new_id, utcnow
@@ -23,7 +28,8 @@ from libs.platform.telemetry import tracer
 
 class RagClient:
     def __init__(self, bootstrap_servers: str, reply_topic: str = topics.DEFAULT_REPLIES, client_id: str = "ragbus-client",
-                 log_loss_check_s: float = 1.0) -> None:
+                 log_loss_check_s: float = 1.0, max_backlog_share: float | None = None,
+                 backlog_check_s: float = 0.5) -> None:
         self._bootstrap = bootstrap_servers.split(",")
         self._reply_topic = reply_topic
         self._client_id = client_id
@@ -38,6 +44,9 @@ class RagClient:
         self._watchdog: asyncio.Task | None = None
         self.log_losses_seen = 0
         self._log_loss_check_s = log_loss_check_s
+        admission_options = {"bootstrap_servers": self._bootstrap, "client_id": f"{client_id}-admission"}
+        self._admission = None if max_backlog_share is None else AdmissionControl(
+            admission_options, max_backlog_share, backlog_check_s)
 
     async def __aenter__(self) -> "RagClient":
         self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, client_id=self._client_id, acks="all")
@@ -58,6 +67,8 @@ class RagClient:
             await self._replies.position(partition)
         self._reader = asyncio.create_task(self._read_replies())
         self._watchdog = asyncio.create_task(self._rewind_after_log_loss(partitions))
+        if self._admission:
+            await self._admission.start()
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -67,21 +78,39 @@ class RagClient:
         for task in (self._reader, self._watchdog):
             if task:
                 task.cancel()
+        if self._admission:
+            await self._admission.stop()
         for client in (self._replies, self._producer):
             if client:
                 await client.stop()
 
     async def send_question(self, question: str, tenant: str, *, timeout_s: float = 30.0, request_id: str | None = None,
                             variant: str = "default", top_k: int = 5) -> str:
+        """Publish the question (or, with admission control on and a backlog too long, refuse it: its `failed`
+        answer with reason `overloaded` is handed over at once, like any other final answer)."""
         ask = AskQuestion(
             request_id=request_id or new_id(), tenant=tenant, question=question, reply_to=self._reply_topic,
             deadline=utcnow() + timedelta(seconds=timeout_s), variant=variant, top_k=top_k,
         )
+        refused_for = self._admission.admit(timeout_s) if self._admission else None
+        if refused_for is not None:
+            self._hand_over(refusal(ask, refused_for, timeout_s))
+            return ask.request_id
         await self.publish(topics.QUESTION_ASKED, ask.request_id, ask.model_dump_json().encode())
         return ask.request_id
 
+    @property
+    def refused(self) -> int:
+        """Questions refused by admission control (never published)."""
+        return self._admission.refused if self._admission else 0
+
+    def backlog_s(self) -> float | None:
+        """The latest estimate of the wait at the input guardrail, in seconds (None: admission control is off)."""
+        return self._admission.backlog_s() if self._admission else None
+
     async def ask(self, question: str, tenant: str, *, timeout_s: float = 30.0, **options) -> AnswerCompleted:
-        """Publish the question and wait for its answer; raises TimeoutError after `timeout_s`."""
+        """Publish the question and wait for its answer; raises TimeoutError after `timeout_s`. A question refused
+        by admission control returns at once, `failed` with reason `overloaded`."""
         request_id = options.pop("request_id", None) or new_id()
         future = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
@@ -122,15 +151,18 @@ class RagClient:
                 answer = AnswerCompleted.model_validate_json(record.value)
             except ValueError:
                 continue  # not an answer: nothing this client can hand over
-            if answer.request_id in self._delivered:
-                self.duplicates_dropped += 1  # at-least-once underneath: a redelivered final answer
-                continue
-            self._delivered.add(answer.request_id)
-            future = self._waiting.get(answer.request_id)
-            if future is not None and not future.done():
-                future.set_result(answer)
-            elif future is None:
-                self._unclaimed.put_nowait(answer)
+            self._hand_over(answer)
+
+    def _hand_over(self, answer: AnswerCompleted) -> None:
+        if answer.request_id in self._delivered:
+            self.duplicates_dropped += 1  # at-least-once underneath: a redelivered final answer
+            return
+        self._delivered.add(answer.request_id)
+        future = self._waiting.get(answer.request_id)
+        if future is not None and not future.done():
+            future.set_result(answer)
+        elif future is None:
+            self._unclaimed.put_nowait(answer)
 
     async def _rewind_after_log_loss(self, partitions: list[TopicPartition]) -> None:
         """A broker that lost its log (Tansu's memory storage, restarted) starts every partition again at offset

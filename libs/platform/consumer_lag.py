@@ -57,6 +57,12 @@ class GroupLagReader:
         self._consumer: AIOKafkaConsumer | None = None  # created in the event loop, at the first reading
 
     async def read(self) -> dict[str, int]:
+        end, committed, beginning = await self.offsets()
+        return {topic: 0 for topic in self.wanted.topics} | lag_by_topic(end, committed, beginning)
+
+    async def offsets(self) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int | None],
+                                     dict[TopicPartition, int]]:
+        """End offsets, the group's committed offsets (None: never committed) and, for those, the beginning offsets."""
         if self._consumer is None:
             consumer = AIOKafkaConsumer(group_id=self.wanted.group, enable_auto_commit=False, **self._options)
             await consumer.start()
@@ -66,7 +72,7 @@ class GroupLagReader:
         end = await self._consumer.end_offsets(partitions)
         never_committed = [partition for partition, offset in committed.items() if offset is None]
         beginning = await self._consumer.beginning_offsets(never_committed) if never_committed else {}
-        return {topic: 0 for topic in self.wanted.topics} | lag_by_topic(end, committed, beginning)
+        return end, committed, beginning
 
     async def _partitions(self) -> list[TopicPartition]:
         if any(self._consumer.partitions_for_topic(topic) is None for topic in self.wanted.topics):
