@@ -35,10 +35,9 @@ GUARDRAIL_LOW_CONFIDENCE = "guardrail.check.low_confidence_retry"  # abstain now
 ATTR_CHECK = "ragbus.check"  # the check's name
 ATTR_SCORE = "ragbus.score"  # omitted when the check has none (it raised)
 ATTR_THRESHOLD = "ragbus.threshold"  # omitted when the check has none
-ATTR_DECISION = "ragbus.decision"  # checks: passed | failed | error; low confidence: retry | abstain
+ATTR_DECISION = "ragbus.decision"  # checks: passed | failed | error, as the metric; low confidence: retry | abstain
 ATTR_GUARDRAIL_REASON = "ragbus.guardrail.reason"  # the stage's reason code ("" when it let the request through)
 ATTR_RETRY_WITHHELD = "ragbus.retry.withheld_by"  # why a low-confidence abstention stands
-DECISION_PASSED, DECISION_FAILED, DECISION_ERROR = "passed", "failed", "error"
 DECISION_RETRY, DECISION_ABSTAIN = "retry", "abstain"
 # PostgreSQL writes (`libs.stores.postgres.write_span`) and the query embedding carry the OpenTelemetry
 # semantic conventions' attributes, imported from opentelemetry-semantic-conventions, not retyped.

@@ -14,6 +14,7 @@ from libs.contracts.questions import CheckResult
 from libs.platform import telemetry
 from libs.platform.telemetry import tracer
 from services.guardrail import service
+from services.guardrail.measures import outcome_of
 
 Record = Callable[[CheckResult], CheckResult]
 
@@ -31,14 +32,9 @@ def traced(check: str, run: Callable[[], CheckResult]) -> CheckResult:
         return record(run())
 
 
-def decision(result: CheckResult) -> str:
-    if service.is_error(result):
-        return telemetry.DECISION_ERROR
-    return telemetry.DECISION_PASSED if result.passed else telemetry.DECISION_FAILED
-
-
 def check_attributes(result: CheckResult) -> dict:
-    attributes = {telemetry.ATTR_CHECK: result.check, telemetry.ATTR_DECISION: decision(result)}
+    """The decision is the metric's outcome label (`measures.outcome_of`), so a span and a counter always agree."""
+    attributes = {telemetry.ATTR_CHECK: result.check, telemetry.ATTR_DECISION: outcome_of(result)}
     if result.score is not None:
         attributes[telemetry.ATTR_SCORE] = result.score
     if result.threshold is not None:
