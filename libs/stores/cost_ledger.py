@@ -104,18 +104,12 @@ class InMemoryCostLedger:
 
 
 async def record_cost(entry: CostEntry, ledger: CostLedger | None, timeout_s: float = 0.5) -> None:
-    """Bookkeeping, not the answer: a row that cannot be written is logged in full, and the caller goes on."""
-    if ledger is None:
-        return
-    try:
-        async with asyncio.timeout(timeout_s):
-            await ledger.record(entry)
-    except Exception as error:
-        log.error("cost not recorded in the ledger", entry=printable(entry), error=repr(error)[:300])
+    await record_costs([entry], ledger, timeout_s)
 
 
 async def record_costs(entries: Iterable[CostEntry], ledger: CostLedger | None, timeout_s: float = 0.5) -> None:
-    """`record_cost` for a generation's rows, written together."""
+    """Bookkeeping, not the answer: rows written together (a generation's), or, when they cannot be, logged in
+    full, and the caller goes on."""
     entries = list(entries)
     if ledger is None or not entries:
         return
