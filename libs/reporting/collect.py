@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from libs.evaluation.judges import OfflineJudge
 from libs.reporting import canary, costs, dead_letters, operations, quality
 from libs.reporting.costs import Budgets
 from libs.reporting.period import Period
@@ -16,7 +17,7 @@ from libs.reporting.significance import MIN_SAMPLES
 class ReportOptions:
     budgets: Budgets = field(default_factory=Budgets)
     bands: BandPolicy = field(default_factory=BandPolicy)
-    judge: str = "offline"  # OfflineJudge.name, not imported: the report does not load the embedding model
+    judge: str = OfflineJudge.name
     canary_variants: list[str] | None = None
     min_samples: int = MIN_SAMPLES
 
