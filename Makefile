@@ -63,8 +63,9 @@ bench-generation: setup  ## latency and cost per fallback-ladder rung against th
 audit: setup  ## known vulnerabilities in the installed dependencies; fails on any finding or any package it could not look up
 	$(PY) scripts/audit.py
 
-redteam: setup  ## attacks and benign look-alikes end to end on a stack of its own: detection and false-positive rate per category
+redteam: setup  ## attacks and benign look-alikes end to end on a stack of its own: detection and false-positive rate per category, first suite then hold-out
 	$(PY) scripts/redteam.py
+	$(PY) scripts/redteam.py --suite eval/redteam/holdout
 
 chaos: setup  ## 500 questions without kills, then 500 while each service is SIGKILLed and restarted: lost, duplicates, deadline misses, p99 delay over the baseline
 	$(PY) scripts/chaos.py
