@@ -18,6 +18,12 @@ QUALIFIER = r"(?:previous|prior|above|earlier|preceding|original|initial|system|
 TARGET = r"(?:instructions?|directions?|guidelines?|rules|prompts?|guardrails?|restrictions?|constraints|polic(?:y|ies)|programming)"
 SECRET = (r"(?:api[\s_-]?keys?|(?:admin(?:istrator)?|database|db|root|service|system)\s+passwords?|credentials|"
           r"secret\s+keys?|access\s+tokens?|private\s+keys?|bank\s+log-?ins?)")
+BYPASSABLE = (r"(?:restrictions|rules|guidelines|filters|guardrails|limits|limitations|safeguards|polic(?:y|ies)|"
+              r"confidentiality(?:\s+(?:rules|restrictions))?|tenant\s+filter|safety\s+training)")
+BYPASSABLE_QUALIFIER = r"(?:safety|content|ethical|ai|built-in|usual|normal|confidentiality)"
+SWITCHED_OFF = (r"(?:(?:are|is|were|was|have\s+been|has\s+been)\s+(?:now\s+|temporarily\s+|hereby\s+|officially\s+)?"
+                r"(?:suspended|lifted|disabled|removed|off|waived|void|switched\s+off|turned\s+off|deactivated|paused|"
+                r"overridden)\b|(?:do|does)\s*n[o']t\s+apply|no\s+longer\s+apply)")
 ANY_WORDS = r"(?:[\w'’-]+\s+){0,3}?"
 
 RULES: dict[str, str] = {
@@ -52,6 +58,47 @@ RULES: dict[str, str] = {
     "ignore_instructions_nl": rf"\b(?:negeer|vergeet)\s+{ANY_WORDS}(?:instructies|regels|richtlijnen)\b",
 }
 
+# A user talking the assistant out of its rules or into showing its context. Questions only: in a document the same
+# words are ordinary ("trainees stay in character", "never tell a customer you can't help"); a document's attack
+# speaks to the AI reading it instead (libs/guards/ai_addressee.py). Written against eval/guardrails (ADR 0007).
+QUESTION_RULES: dict[str, str] = {
+    "restrictions_lifted": rf"\b(?:(?:your|its|the\s+assistant'?s)\s+(?:{BYPASSABLE_QUALIFIER}\s+)?|(?:the|all|any)\s+"
+                           rf"{BYPASSABLE_QUALIFIER}\s+){BYPASSABLE}(?:\s+on\s+[^.!?\n]{{0,40}}?)?\s+{SWITCHED_OFF}",
+    "rules_do_not_apply_to_you": rf"\b(?:pretend|imagine|act\s+as\s+if|as\s+if|(?:world|universe|scenario)\s+where|"
+                                 rf"hypothetically)\b[^.!?\n]{{0,60}}?\b{BYPASSABLE}\s+(?:(?:do|does|did)\s+not|don't|"
+                                 rf"doesn't|didn't|no\s+longer|never)\s+(?:exist|existed|apply|applied)\b"
+                                 rf"|\bas\s+if\s+(?:there\s+were\s+)?no\s+(?:\w+\s+)?{BYPASSABLE}"
+                                 rf"|\b(?:if|imagine|suppose)\s+you\s+(?:had|have)\s+no\s+(?:\w+\s+){{0,2}}?{BYPASSABLE}"
+                                 rf"|\byou\s+(?:are|were)\s+not\s+bound\s+by\b"
+                                 rf"|\bno\s+need\s+to\s+(?:follow|obey|respect)\s+(?:your|the|any)\s+(?:\w+\s+)?{BYPASSABLE}",
+    "persona_without_rules": rf"\b(?:assistant|ai|model|bot|chatbot|version|copy\s+of\s+yourself|yourself)\b[^.!?\n]{{0,30}}?"
+                             rf"\b(?:without|with\s+no|has\s+no|had\s+no)\s+(?:any\s+)?(?:\w+\s+)?"
+                             rf"(?:{BYPASSABLE}|obligations)\b",
+    "stay_in_character": r"\b(?:stay|remain)\s+in\s+(?:character|persona)\b|\bkeep\s+(?:this|the|your)\s+persona\b"
+                         r"|\bbreak(?:ing)?\s+character\b|\bswitch\s+persona\b"
+                         r"|\byou\s+are\s+no\s+longer\s+(?:an?|the)\s+(?:[\w-]+\s+){0,2}?(?:assistant|ai|model|bot|chatbot)\b",
+    "evil_persona": r"\b(?:evil|rogue|unethical|uncensored|unrestricted|unfiltered)\s+(?:twin|version|counterpart|alter\s+ego|copy)\b"
+                    r"(?!\s+(?:access\s+points?|attacks?|wi-?fi|networks?|hotspots?|aps?)\b)",
+    "authorised_bypass": r"\b(?:sanctioned|authori[sz]ed|approved|certified|official)\s+(?:red[\s-]?team\w*|penetration\s+test|"
+                         r"pen[\s-]?test|security\s+(?:audit|assessment|exercise)|jailbreak\w*)\b[^\n]{0,200}?"
+                         r"(?:\b(?:comply\s+with\s+every|answer\s+everything|without\s+(?:any\s+)?(?:checks|restrictions|"
+                         r"refus\w+))|\b(?:disclose|reveal|list|output|echo|print)\s+(?:\w+\s+){0,3}?(?:secrets|configuration|"
+                         r"full\s+context|documents\s+of))",
+    "your_context_verbatim": r"\b(?:your|the)\s+(?:pre-?prompt|context\s+window|(?:initial\s+)?setup\s+(?:message|text|prompt)|"
+                             r"developer\s+message|prompt\s+template|configuration\s+prompt|operator'?s?\s+(?:rules|instructions|setup))\b"
+                             r"|\b(?:instructions|rules|guidelines)\s+(?:that\s+)?(?:you\s+(?:were|are|have\s+been)\s+(?:given|following|"
+                             r"configured\s+with|told)|your\s+operator\s+gave)"
+                             r"|\b(?:text|words|everything)\s+(?:that\s+)?(?:comes?\s+|sits?\s+)?before\s+my\s+(?:message|question)\b"
+                             r"|\b(?:the\s+)?(?:exact\s+|raw\s+|full\s+)(?:prompt|input)\s+you\s+(?:received|were\s+given|got)\b",
+    "refusal_suppression": r"\b(?:do\s+not|don't|never)\s+(?:say|tell\s+me|reply|respond|answer)\s+(?:that\s+)?you\s+(?:can't|cannot|"
+                           r"can\s+not|are\s+(?:not\s+)?(?:unable|allowed)|won't)\b"
+                           r"|\b(?:start|begin)\s+your\s+(?:answer|reply|response)\s+with\s+[\"'“‘]?(?:sure|certainly|of\s+course|"
+                           r"absolutely|yes)\b",
+    "answer_regardless_of_documents": r"\b(?:whatever|no\s+matter\s+what|regardless\s+of\s+what)\s+(?:the\s+)?(?:documents?|sources?|"
+                                      r"polic(?:y|ies)|datasheet)\s+says?\b|\bregardless\s+of\s+the\s+(?:documents?|sources?|datasheet)\b"
+                                      r"|\b(?:whatever|no\s+matter\s+what)\s+(?:the\s+question\s+is|i\s+ask(?:\s+next)?)\b",
+}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -62,8 +109,10 @@ class Rule:
         return self.pattern.search(text) is not None
 
 
-def default_rules() -> list[Rule]:
-    return [Rule(name, re.compile(pattern, re.MULTILINE)) for name, pattern in RULES.items()]
+def default_rules(documents: bool = False) -> list[Rule]:
+    """Every rule for questions; for document chunks, those that are not QUESTION_RULES."""
+    patterns = RULES if documents else RULES | QUESTION_RULES
+    return [Rule(name, re.compile(pattern, re.MULTILINE)) for name, pattern in patterns.items()]
 
 
 class RuleScanner:

@@ -1,7 +1,8 @@
 """The prompt-injection scan both the guardrail (questions) and ingest (chunks) run, built from one settings group.
 
 A text is flagged when any scanner fails: the bundled classifier (whole text and sentence by sentence), the
-project's rules, or, when switched on, the semantic scanner (MiniLM embeddings against labelled exemplars).
+project's rules, or, when switched on, the semantic scanner (MiniLM embeddings against labelled exemplars) and
+the patterns for a document's sentences addressed to an AI reader.
 The verdict keeps the classifier's score and the failing checks' details, never the text.
 """
 
@@ -13,6 +14,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.contracts.questions import CheckResult
+from libs.guards.ai_addressee import NAME as ADDRESSEE
+from libs.guards.ai_addressee import AddresseeScanner
 from libs.guards.guardian import NAME as CLASSIFIER
 from libs.guards.injection import InjectionScanner
 from libs.guards.injection_rules import NAME as RULES
@@ -50,16 +53,20 @@ class InjectionScanSettings(BaseSettings):
                           "(copied into the image).")
 
 
-def load_injection_scanners(settings: InjectionScanSettings, semantic: bool = False,
-                            embedder: Embedder | None = None) -> tuple[InjectionScanner, ...]:
-    """The classifier, the rules unless switched off and, with `semantic`, the semantic scanner (on `embedder`, or
-    a MiniLM of its own when none is given). Each service has its own `semantic` switch: the scanner is measured
-    to help on questions and to flag benign documents (ADR 0007). Nothing is downloaded: models come in wheels."""
+def load_injection_scanners(settings: InjectionScanSettings, semantic: bool = False, embedder: Embedder | None = None,
+                            documents: bool = False, addressee: bool = True) -> tuple[InjectionScanner, ...]:
+    """The classifier, the rules unless switched off, and with `semantic` the semantic scanner (on `embedder`, or a
+    MiniLM of its own when none is given). For `documents`, the rules leave out those written for questions and,
+    with `addressee`, the patterns for text speaking to an AI reader are added. Each service has its own switches:
+    the semantic scanner is measured to help on questions and to flag benign documents (ADR 0007). Nothing is
+    downloaded: models come in wheels."""
     scanners = [load_classifier(settings)]
     if settings.rules_enabled:
-        scanners.append(load_rules(settings))
+        scanners.append(load_rules(settings, documents))
     if semantic:
         scanners.append(load_semantic(settings, embedder))
+    if documents and addressee:
+        scanners.append(AddresseeScanner())
     return tuple(scanners)
 
 
@@ -75,10 +82,10 @@ def load_classifier(settings: InjectionScanSettings) -> InjectionScanner:
     )
 
 
-def load_rules(settings: InjectionScanSettings) -> InjectionScanner:
+def load_rules(settings: InjectionScanSettings, documents: bool = False) -> InjectionScanner:
     from libs.guards.injection_rules import RuleScanner, default_rules
 
-    return RuleScanner([rule for rule in default_rules() if rule.name not in settings.rules_disabled])
+    return RuleScanner([rule for rule in default_rules(documents) if rule.name not in settings.rules_disabled])
 
 
 def load_semantic(settings: InjectionScanSettings, embedder: Embedder | None) -> InjectionScanner:
@@ -118,6 +125,6 @@ def _classifier_score(results: list[CheckResult]) -> float:
 
 
 def _describe(result: CheckResult) -> str:
-    if result.check == RULES:
+    if result.check in (RULES, ADDRESSEE):
         return f"{result.check} ({result.detail})"
     return f"{result.check} {result.score} >= {result.threshold} ({result.detail})"

@@ -20,10 +20,10 @@ SERVICE = "ingest"
 
 
 def load_chunk_scan(settings: InjectionScanSettings, semantic: bool = False,
-                    embedder: Embedder | None = None) -> InjectionScan:
+                    embedder: Embedder | None = None, addressee: bool = True) -> InjectionScan:
     """The guardrail's injection scanners, warmed up so the first document does not pay for loading them.
     `embedder`: the index's MiniLM, which the semantic scanner (when switched on) shares."""
-    scan = InjectionScan(load_injection_scanners(settings, semantic, embedder))
+    scan = InjectionScan(load_injection_scanners(settings, semantic, embedder, documents=True, addressee=addressee))
     scan.verdict("Warm-up: where do suppliers send their invoices?")
     return scan
 
@@ -46,6 +46,7 @@ def create_app(settings: IngestSettings | None = None) -> AsgiFastStream:
         handlers.index = await asyncio.to_thread(open_chunk_index, settings.chroma, embedder)
         if settings.scan_injections:
             handlers.scan = await asyncio.to_thread(
-                load_chunk_scan, settings.injection, settings.scan_injections_semantic, embedder)
+                load_chunk_scan, settings.injection, settings.scan_injections_semantic, embedder,
+                settings.scan_injections_addressee)
 
     return build_app(SERVICE, broker, on_startup=[open_index])

@@ -25,6 +25,10 @@ class IngestSettings(ServiceSettings):
         False, description="Add the semantic injection scanner to the chunk scan (the guardrail's INJECTION_SEMANTIC does "
                            "not switch it on here). Off: it flagged 2 of 12 benign red-team documents for 1 more payload "
                            "caught (ADR 0007).")
+    scan_injections_addressee: bool = Field(
+        True, description="Add the AI-addressee patterns to the chunk scan: a sentence of a document that speaks to the "
+                          "AI reading it (\"if you are a language model…\", \"note to the chatbot:\") is flagged, whatever "
+                          "it asks. Documents only: a question may rightly address the assistant (ADR 0007).")
     injection: InjectionScanSettings = Field(
         default_factory=InjectionScanSettings, description="Thresholds and rules of the scan (INJECTION_* variables).")
 

@@ -1,0 +1,92 @@
+"""Sentences of a document addressed to the AI that reads it: the signature of an indirect prompt injection.
+
+A legitimate document speaks to people. Text that speaks to the model answering from it ("If you are a language
+model…", "Note to AI systems…", "Hey chatbot, …", "the assistant must tell users…") has no reader but the model,
+whatever it asks for, so ingest flags it however harmless the request looks. Questions are not scanned this way:
+a user may rightly address the assistant ("if you're a bot, can I talk to a person?").
+
+The patterns name the reader with AI words only ("AI", "chatbot", "language model", "virtual assistant"…): a bare
+"assistant" or "model" is a person or a product in ordinary documents, except as a greeting ("Assistant, …").
+A policy *about* AI tools ("employees must not paste data into AI chatbots", "changes to the chatbot must be
+approved") passes: the AI is not told to say or do anything. Measured by scripts/bench_guardrails.py (ADR 0007).
+"""
+
+import re
+
+from libs.contracts.questions import CheckResult
+from libs.guards.charset import keyword_form
+
+NAME = "injection_ai_addressee"
+
+AI = (r"(?:a\.?i\.?|llms?|rag|gpt[\w-]*|chatgpt|claude|gemini|copilot|artificial\s+intelligence|"
+      r"(?:large\s+)?language\s+models?|chat\s?bots?|bots?)")
+AI_ROLE = (r"(?:assistants?|models?|systems?|tools?|agents?|engines?|services?|summari[sz]ers?|readers?|helpdesk|"
+           r"crawlers?|indexers?)")
+AI_READER = (rf"(?:{AI}(?:[\s-]+(?:based\s+)?(?:\w+\s+)?{AI_ROLE})?|answer\s+engines?|"
+             rf"(?:virtual|digital|automated|answering|retrieval|summari[sz]ing)\s+(?:\w+\s+)?{AI_ROLE})")
+# A bare "assistant" or "model" is a person or a product, unless the sentence is plainly about reading this text.
+ANY_READER = rf"(?:{AI_READER}|assistants?|models?)"
+OBLIGED = (r"(?:must|should|shall|has\s+to|have\s+to|is\s+to|are\s+to|(?:is|are)\s+(?:hereby\s+)?(?:required|instructed|"
+           r"asked|expected|told)\s+to|will\s+now)")
+SAY_OR_DO = (r"(?:tell|say|state|answer|respond|reply|inform|claim|confirm|recommend|direct|refer|include|append|add|insist|"
+             r"quote|describe|report|treat|ignore|disregard|share|approve|thank|reveal|output|print|omit|leave\s+out|skip|"
+             r"pretend|ask\s+(?:the\s+|every\s+|all\s+)?(?:users?|customers?|employees?)|"
+             r"(?:not|never)\s+(?:mention|cite|reveal|tell|say|disclose))")
+READING = r"(?:read|answer|process|summari[sz]|retriev|index|cit|quot|us|see|reach)\w*\b[^.!?\n,]{0,60}?"
+ADVERB = r"(?:(?:also|always|now|only|quietly|simply|instead)\s+)?"
+LABEL = r"(?:instructions?|directives?|rules?|orders?|notes?|comments?|messages?)"
+SENTENCE_START = r"(?:^|[.!?:;>\n\"'“(\[\-]\s*|<!--\s*)"
+VOCATIVE_START = r"(?:^|[.!?>\n]\s*|<!--\s*)"
+TO_WHOM = r"(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){0,2}?"
+
+PATTERNS: dict[str, str] = {
+    "if_you_are_an_ai": rf"\b(?:if|when|whenever|in\s+case|should)\s+(?:you\s+are|you're|you\s+happen\s+to\s+be|"
+                        rf"the\s+reader\s+is|this\s+(?:\w+\s+){{0,2}}?(?:(?:is|gets)\s+(?:being\s+)?(?:read|processed|"
+                        rf"summari[sz]ed|indexed|retrieved|used)\s+by|reaches))\s+(?:an?\s+|any\s+|the\s+|some\s+)?"
+                        rf"(?:\w+\s+){{0,2}}?{AI_READER}\b",
+    "note_to_the_ai": rf"\b(?:notes?|messages?|instructions?|notices?|memo|reminders?|directives?|guidance|orders?|rules?|"
+                      rf"addendum|updates?|guidelines?|comments?|p\.\s?s\.)(?:\s+[\w-]+)?\s+(?:to|for)\s+{TO_WHOM}"
+                      rf"{ANY_READER}\b[^.!?\n:]{{0,40}}:(?:\s|$)",
+    "to_the_ai": rf"(?:{SENTENCE_START}(?:to|for)\s+{TO_WHOM}{ANY_READER}|\b(?:to|for)\s+{TO_WHOM}{AI_READER})\b"
+                 rf"[^.!?\n:]{{0,40}}:(?:\s|$)",
+    "ai_instructions_label": rf"{SENTENCE_START}(?:begin\s+)?{ANY_READER}\s+{LABEL}\s*[:\]]",
+    "greeting_the_ai": rf"{VOCATIVE_START}(?:(?:hey|hi|hello|dear|attention|psst|ok|okay)\s*,?\s+(?:the\s+|my\s+|all\s+)?"
+                       rf"{ANY_READER}|assistant|{AI_READER})\s*[,:!]\s",
+    "the_ai_must_say": rf"\b(?:{AI_READER}(?![\w-])(?:\s+(?:that\s+|which\s+|who\s+)?{READING})?|"
+                       rf"{ANY_READER}\s+(?:that\s+|which\s+)?{READING}),?\s+{OBLIGED}\s+{ADVERB}{SAY_OR_DO}\b",
+    "the_assistant_must_tell_users": rf"\b(?:the|any|all|every)\s+(?:[\w-]+\s+)?(?:assistants?|models?)\s+{OBLIGED}\s+"
+                                     rf"{ADVERB}{SAY_OR_DO}\b[^.!?\n]{{0,60}}?\b(?:users?|every\s+(?:answer|response|"
+                                     rf"reply)|answers?|responses?|questions?)\b",
+    "when_the_ai_it_must": rf"\b(?:when|whenever|if|should|once)\s+(?:an?\s+|any\s+|the\s+)?(?:\w+\s+)?{ANY_READER}"
+                           rf"(?![\w-])[^.!?\n]{{0,80}}?\bit\s+{OBLIGED}\s+{ADVERB}{SAY_OR_DO}\b",
+    "addressed_to_an_ai_de_fr_es": (
+        r"\b(?:wenn|falls)\s+(?:du|sie)\s+(?:ein|eine)\s+(?:ki|sprachmodell)\w*"
+        r"|\bsi\s+(?:vous\s+êtes|tu\s+es|eres|usted\s+es)\s+(?:un|une|una)\s+(?:ia|modèle\s+de\s+langage|"
+        r"modelo\s+de\s+lenguaje|assistant|asistente|chatbot)\b"
+        r"|\b(?:hinweis|anweisung|notiz|nachricht|note|instruction|consigne|nota|instrucci[oó]n|mensaje)\s+"
+        r"(?:an|für|pour|à|para|al?)\s+(?:den|die|das|l['’]|le|la|les|el|los|las)?\s*(?:ki|ia|assistent\w*|"
+        r"assistant\w*|asistente|modell?\w*|modèle|modelo|chatbot)\b[^.!?\n:]{0,30}\s?:"
+        rf"|{SENTENCE_START}(?:asistente|assistent(?:in)?)\s*:"
+    ),
+}
+
+
+class AddresseeScanner:
+    """Flags a text with a sentence addressed to an AI reader; the detail names the patterns, never the text."""
+
+    name = NAME
+
+    def __init__(self, patterns: dict[str, str] | None = None) -> None:
+        self._patterns = {name: re.compile(pattern, re.MULTILINE)
+                          for name, pattern in (patterns if patterns is not None else PATTERNS).items()}
+
+    def matched(self, text: str) -> list[str]:
+        form = keyword_form(text)
+        return [name for name, pattern in self._patterns.items() if pattern.search(form)]
+
+    def scan(self, text: str) -> CheckResult:
+        names = self.matched(text)
+        return CheckResult(
+            check=self.name, passed=not names, score=float(len(names)), threshold=1.0,
+            detail=f"addressed to an AI reader: {', '.join(names)}" if names else f"{len(self._patterns)} patterns, none matched",
+        )
