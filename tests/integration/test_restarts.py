@@ -112,7 +112,7 @@ async def test_documents_submitted_across_an_ingest_sigkill_are_each_ingested_on
     per_document = Counter(c.document_id for c in stored)
     assert set(per_document) == {doc.document_id for doc in docs}
     # Embedded and added once: over every report of a submission (a redelivery reports again, adding nothing),
-    # the chunks added are the chunks stored.
+    # the chunks added are the chunks stored, or none when the killed attempt stored them before it could report.
     ours = {doc.request_id for doc in docs}
     events = [DocumentIngested.model_validate_json(v)
               for v in await read_all(stack.config.bootstrap_servers, topics.DOCUMENT_INGESTED)]
@@ -120,6 +120,8 @@ async def test_documents_submitted_across_an_ingest_sigkill_are_each_ingested_on
     for event in events:
         if event.request_id in ours:
             added[event.document_id] += event.chunks_added
-    assert added == per_document
+    in_flight = {doc.document_id for doc in docs[:3]}
+    assert {d: added[d] for d in per_document if d not in in_flight} == {d: n for d, n in per_document.items() if d not in in_flight}
+    assert all(added[d] in (0, per_document[d]) for d in in_flight), (added, per_document)
     assert [r.document_id for r in reports] == [doc.document_id for doc in docs]
     assert answer.status == "ok"
