@@ -11,10 +11,7 @@ A policy *about* AI tools ("employees must not paste data into AI chatbots", "ch
 approved") passes: the AI is not told to say or do anything. Measured by scripts/bench_guardrails.py (ADR 0007).
 """
 
-import re
-
-from libs.contracts.questions import CheckResult
-from libs.guards.charset import keyword_form
+from libs.guards.injection_rules import RuleScanner, compile_rules
 
 NAME = "injection_ai_addressee"
 
@@ -71,22 +68,9 @@ PATTERNS: dict[str, str] = {
 }
 
 
-class AddresseeScanner:
-    """Flags a text with a sentence addressed to an AI reader; the detail names the patterns, never the text."""
-
-    name = NAME
+class AddresseeScanner(RuleScanner):
+    """Fails a text with a sentence addressed to an AI reader; the detail names the patterns, never the text."""
 
     def __init__(self, patterns: dict[str, str] | None = None) -> None:
-        self._patterns = {name: re.compile(pattern, re.MULTILINE)
-                          for name, pattern in (patterns if patterns is not None else PATTERNS).items()}
-
-    def matched(self, text: str) -> list[str]:
-        form = keyword_form(text)
-        return [name for name, pattern in self._patterns.items() if pattern.search(form)]
-
-    def scan(self, text: str) -> CheckResult:
-        names = self.matched(text)
-        return CheckResult(
-            check=self.name, passed=not names, score=float(len(names)), threshold=1.0,
-            detail=f"addressed to an AI reader: {', '.join(names)}" if names else f"{len(self._patterns)} patterns, none matched",
-        )
+        super().__init__(compile_rules(PATTERNS if patterns is None else patterns), name=NAME,
+                         label="addressed to an AI reader")

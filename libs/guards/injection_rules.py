@@ -109,17 +109,22 @@ class Rule:
         return self.pattern.search(text) is not None
 
 
-def default_rules(documents: bool = False) -> list[Rule]:
-    """Every rule for questions; for document chunks, those that are not QUESTION_RULES."""
-    patterns = RULES if documents else RULES | QUESTION_RULES
+def compile_rules(patterns: dict[str, str]) -> list[Rule]:
     return [Rule(name, re.compile(pattern, re.MULTILINE)) for name, pattern in patterns.items()]
 
 
-class RuleScanner:
-    name = NAME
+def default_rules(documents: bool = False) -> list[Rule]:
+    """Every rule for questions; for document chunks, those that are not QUESTION_RULES."""
+    return compile_rules(RULES if documents else RULES | QUESTION_RULES)
 
-    def __init__(self, rules: list[Rule] | None = None) -> None:
+
+class RuleScanner:
+    """Fails a text that any rule matches in its keyword form; the detail names the rules, never the text."""
+
+    def __init__(self, rules: list[Rule] | None = None, name: str = NAME, label: str = "matched") -> None:
         self._rules = rules if rules is not None else default_rules()
+        self.name = name
+        self._label = label
 
     def matched(self, text: str) -> list[str]:
         form = keyword_form(text)
@@ -129,5 +134,5 @@ class RuleScanner:
         names = self.matched(text)
         return CheckResult(
             check=self.name, passed=not names, score=float(len(names)), threshold=1.0,
-            detail=f"matched: {', '.join(names)}" if names else f"{len(self._rules)} rules, none matched",
+            detail=f"{self._label}: {', '.join(names)}" if names else f"{len(self._rules)} rules, none matched",
         )
