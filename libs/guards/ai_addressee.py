@@ -19,22 +19,30 @@ AI = (r"(?:a\.?i\.?|llms?|rag|gpt[\w-]*|chatgpt|claude|gemini|copilot|artificial
       r"(?:large\s+)?language\s+models?|chat\s?bots?|bots?)")
 AI_ROLE = (r"(?:assistants?|models?|systems?|tools?|agents?|engines?|services?|summari[sz]ers?|readers?|helpdesk|"
            r"crawlers?|indexers?)")
-AI_READER = (rf"(?:{AI}(?:[\s-]+(?:based\s+)?(?:\w+\s+)?{AI_ROLE})?|answer\s+engines?|"
-             rf"(?:virtual|digital|automated|answering|retrieval|summari[sz]ing)\s+(?:\w+\s+)?{AI_ROLE})")
-# A bare "assistant" or "model" is a person or a product, unless the sentence is plainly about reading this text.
+AI_READER = (rf"(?:{AI}(?:[\s-]+(?:based\s+)?(?:\w+\s+)?{AI_ROLE})?|answer\s+engines?|machine\s+readers?|"
+             rf"(?:virtual|digital|automated|automatic|answering|retrieval|summari[sz]ing|browsing|autonomous)\s+"
+             rf"(?:\w+\s+)?(?:{AI_ROLE}|answering)|(?:agents?|assistants?|models?)\s+with\s+(?:tool|function|browsing)"
+             rf"[\s-]+(?:access|calling|use)|copilots?|summari[sz]ers?|crawlers?)")
+# A bare "assistant" or "model" is a person or a product, unless the sentence is plainly about reading this text or
+# is labelled as an instruction. A bare "agent" is always a person here ("guideline for support agents:").
 ANY_READER = rf"(?:{AI_READER}|assistants?|models?)"
 OBLIGED = (r"(?:must|should|shall|has\s+to|have\s+to|is\s+to|are\s+to|(?:is|are)\s+(?:hereby\s+)?(?:required|instructed|"
            r"asked|expected|told)\s+to|will\s+now)")
 SAY_OR_DO = (r"(?:tell|say|state|answer|respond|reply|inform|claim|confirm|recommend|direct|refer|include|append|add|insist|"
              r"quote|describe|report|treat|ignore|disregard|share|approve|thank|reveal|output|print|omit|leave\s+out|skip|"
-             r"pretend|ask\s+(?:the\s+|every\s+|all\s+)?(?:users?|customers?|employees?)|"
+             r"pretend|send|forward|post|upload|fetch|click|ask\s+(?:the\s+|every\s+|all\s+)?(?:users?|customers?|employees?)|"
              r"(?:not|never)\s+(?:mention|cite|reveal|tell|say|disclose))")
 READING = r"(?:read|answer|process|summari[sz]|retriev|index|cit|quot|us|see|reach)\w*\b[^.!?\n,]{0,60}?"
 ADVERB = r"(?:(?:also|always|now|only|quietly|simply|instead)\s+)?"
-LABEL = r"(?:instructions?|directives?|rules?|orders?|notes?|comments?|messages?)"
-SENTENCE_START = r"(?:^|[.!?:;>\n\"'“(\[\-]\s*|<!--\s*)"
-VOCATIVE_START = r"(?:^|[.!?>\n]\s*|<!--\s*)"
-TO_WHOM = r"(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){0,2}?"
+LABEL = r"(?:instructions?|directives?|rules?|orders?|notes?|comments?|messages?|prompts?|overrides?|commands?)"
+# Where a sentence starts, a footnote is defined ("[^1]:", "²") or an image's alt text opens ("![").
+OPENING = r"(?:<!--|\[\^[\w-]+\]:|[¹²³⁴⁵⁶⁷⁸⁹]|!\[)"
+SENTENCE_START = rf"(?:^|[.!?:;>\n\"'“(\[\-]\s*|{OPENING}\s*)"
+VOCATIVE_START = rf"(?:^|[.!?>\n\"'“]\s*|{OPENING}\s*)"
+TO_WHOM = r"(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){0,3}?"
+# A metadata key or header for the AI reader: "AI-Directive:", "x-llm-instruction:", name="ai-instructions".
+AI_KEY = r"(?:ai|llm|gpt|assistant|agent|copilot|bot|chatbot|model|summari[sz]er|crawler)"
+KEY_LABEL = r"(?:directives?|instructions?|prompts?|system[\s_-]*prompts?|overrides?|commands?|rules?)"
 
 PATTERNS: dict[str, str] = {
     "if_you_are_an_ai": rf"\b(?:if|when|whenever|in\s+case|should)\s+(?:you\s+are|you're|you\s+happen\s+to\s+be|"
@@ -47,6 +55,9 @@ PATTERNS: dict[str, str] = {
     "to_the_ai": rf"(?:{SENTENCE_START}(?:to|for)\s+{TO_WHOM}{ANY_READER}|\b(?:to|for)\s+{TO_WHOM}{AI_READER})\b"
                  rf"[^.!?\n:]{{0,40}}:(?:\s|$)",
     "ai_instructions_label": rf"{SENTENCE_START}(?:begin\s+)?{ANY_READER}\s+{LABEL}\s*[:\]]",
+    "ai_metadata_key": rf"(?:^|[\s\"'(<\[])(?:x[\s_-]+)?(?:{AI_KEY}[\s_-]*{KEY_LABEL}|(?:ai|llm)[\s_-]*notes?)"
+                       rf"(?:[ \t]*(?::|=(?!=))|[\"']\s+content\s*=)",
+    "for_machine_readers": rf"\((?:for\s+)?(?:machine|ai|llm|automated|model)\s+readers?(?:\s+only)?\)",
     "greeting_the_ai": rf"{VOCATIVE_START}(?:(?:hey|hi|hello|dear|attention|psst|ok|okay)\s*,?\s+(?:the\s+|my\s+|all\s+)?"
                        rf"{ANY_READER}|assistant|{AI_READER})\s*[,:!]\s",
     "the_ai_must_say": rf"\b(?:{AI_READER}(?![\w-])(?:\s+(?:that\s+|which\s+|who\s+)?{READING})?|"
@@ -64,6 +75,14 @@ PATTERNS: dict[str, str] = {
         r"(?:an|für|pour|à|para|al?)\s+(?:den|die|das|l['’]|le|la|les|el|los|las)?\s*(?:ki|ia|assistent\w*|"
         r"assistant\w*|asistente|modell?\w*|modèle|modelo|chatbot)\b[^.!?\n:]{0,30}\s?:"
         rf"|{SENTENCE_START}(?:asistente|assistent(?:in)?)\s*:"
+        r"|\b(?:hinweis|anweisung|notiz|nachricht|regel|note|instruction|consigne|r[èe]gle|nota(?:\s+al\s+pie)?|"
+        r"instrucci[oó]n|mensaje|directiva|uwaga|istruzion[ei]|regola)(?:\s+\d+)?\s+(?:an|für|pour|à|para|al?|dla|per)\s+"
+        r"(?:den|die|das|l['’]|le|la|les|el|los|las|gli|i)?\s*(?:ki|ia|ai|assistent\w*|assistant\w*|asistente\w*|"
+        r"assistente\w*|asystent\w*|modell?\w*|modèle\w*|modelo\w*|modeli?\w*|chatbot\w*|agent\w*|automatische\w*|"
+        r"automatiques?|autom[aá]tic\w*)\b[^.!?\n:]{0,40}\s?:"
+        r"|\b(?:ki|ia|ai)[\s-](?:anweisung|hinweis|directiva|directive|instruction|instrucci[oó]n|nota|uwaga|istruzione)\s*:"
+        r"|\bje[śs]li\s+jeste[śs]\s+(?:\w+\s+)?(?:asystentem|modelem|botem|chatbotem)\b"
+        r"|\bse\s+sei\s+(?:un|una)\s+(?:assistente|modello|chatbot|ia|intelligenza)\b"
     ),
 }
 

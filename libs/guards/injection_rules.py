@@ -58,6 +58,12 @@ RULES: dict[str, str] = {
     "ignore_instructions_nl": rf"\b(?:negeer|vergeet)\s+{ANY_WORDS}(?:instructies|regels|richtlijnen)\b",
 }
 
+PEOPLE = r"(?:users?|employees?|people|persons?|colleagues?|customers?|accounts?|sessions?|tenants?|staff)"
+AI_PERSONA = r"(?:assistent\w*|asistente|assistant|assistente|asystent\w*|ia|ki|ai|chatbot|bot|modell?|modèle|modelo|modello|gpt\w*)"
+WITHOUT_RULES = (r"(?:ohne|sans|sin|senza|zonder|bez|sem)\s+(?:jegliche\s+|aucune\s+|ninguna\s+|alcuna\s+|żadnych\s+|nenhuma\s+)?"
+                 r"(?:\w+\s+)?(?:regeln|\w*richtlinien|einschränkungen|filter|restrictions?|limites?|filtres?|filtros|restricciones|"
+                 r"reglas|limitaciones|regole|filtri|restrizioni|limiti|beperkingen|regels|filters|ograniczeń|filtrów|reguł|"
+                 r"restrições|regras)\b")
 # A user talking the assistant out of its rules or into showing its context. Questions only: in a document the same
 # words are ordinary ("trainees stay in character", "never tell a customer you can't help"); a document's attack
 # speaks to the AI reading it instead (libs/guards/ai_addressee.py). Written against eval/guardrails (ADR 0007).
@@ -97,6 +103,47 @@ QUESTION_RULES: dict[str, str] = {
     "answer_regardless_of_documents": r"\b(?:whatever|no\s+matter\s+what|regardless\s+of\s+what)\s+(?:the\s+)?(?:documents?|sources?|"
                                       r"polic(?:y|ies)|datasheet)\s+says?\b|\bregardless\s+of\s+the\s+(?:documents?|sources?|datasheet)\b"
                                       r"|\b(?:whatever|no\s+matter\s+what)\s+(?:the\s+question\s+is|i\s+ask(?:\s+next)?)\b",
+    "other_users_conversations": rf"\b(?:other|previous|last|earlier)\s+{PEOPLE}(?:'s?|’s?)?\b[^.!?\n]{{0,40}}?\b(?:asked|asking|ask\s+you|"
+                                 rf"questions?|typed|wrote|uploaded|conversations?|chats?|history|said\s+to\s+you)\b"
+                                 rf"|\b(?:questions?|conversations?|chats?|chat\s+logs?|interaction\s+history|transcripts?|saved\s+sessions)\b"
+                                 rf"[^.!?\n]{{0,30}}?\b(?:of|from|by|with)\s+(?:the\s+|all\s+)?(?:other|previous|last|all)\s+{PEOPLE}"
+                                 rf"|\bthe\s+(?:person|user)\s+(?:who\s+used\s+this\s+assistant\s+)?before\s+me\b"
+                                 rf"|\b(?:who\s+else|which\s+(?:users?|employees?|colleagues?))\s+(?:has\s+|have\s+)?(?:been\s+)?"
+                                 rf"(?:asked|asking|chatting\s+with|typed|written\s+to)\s+you\b"
+                                 r"|\b(?:anderen\s+(?:nutzer|benutzer|kollegen)|meine\s+kollegen|autres\s+(?:utilisateurs|employés)|"
+                                 r"usuario\s+anterior|demás\s+usuarios|personas\s+que\s+te\s+han\s+escrito|altri\s+utenti|"
+                                 r"andere\s+gebruikers|innych\s+użytkowników|outros\s+(?:funcionários|usuários|utilizadores))\b",
+    "game_without_rules": r"\b(?:opposite|backwards|reverse)\s+day\b|\bdía\s+al\s+revés\b"
+                          r"|\b(?:earn|gain|get|lose|costs?\s+you)\s+(?:\d+\s+|a\s+)?(?:points?|lives?|life|tokens?)\s+(?:for\s+)?(?:every|each)"
+                          r"\s+(?:refusal|answer|confidential|secret|detail)"
+                          r"|\b(?:every|each)\s+refusal\s+costs?\b|\[\s*unfiltered\s*\]"
+                          r"|\bsimon\s+says\s+(?:forget|ignore|print|reveal|show)\b|\bcannot\s+lie\s+or\s+hold\s+anything\s+back\b",
+    "split_payload": r"\b(?:combine|join|concatenate|merge|assemble)\s+(?:these|the|them|all)\s*(?:parts|pieces|strings|words|fragments)?\s*"
+                     r"(?:and|then)\s+(?:do|follow|obey|answer|execute|carry\s+out)"
+                     r"|\b(?:execute|run|do|follow|obey)\s+\w+\s*\+\s*\w+"
+                     r"|\b(?:read|decode|unscramble|reverse|decipher|translate)\s+(?:this|these|the\s+\w+|it)\b[^.!?\n]{0,30}?"
+                     r"\b(?:and|then)\s+(?:follow|obey|do|execute)\s+(?:it|them|the\s+result|what\s+it\s+says)\b"
+                     r"|\b(?:do|obey|follow|execute)\s+(?:what|whatever)\s+(?:it|they|the\s+(?:printed|decoded)\s+\w+)\s+says?\b"
+                     r"|\bobey\s+the\s+result\b",
+    "refusal_forbidden": r"\b(?:do\s+not|don't|never)\s+refuse\b|\brefus(?:al|ing)\s+is\s+not\s+an\s+option\b"
+                         r"|\breplace\s+the\s+refusal\b|\bmust\s+not\s+contain\s+the\s+words?\s+[\"']?(?:sorry|cannot|unable)"
+                         r"|\bskip\s+the\s+(?:ethics|safety)\s+(?:lecture|notes?|warnings?)\b"
+                         r"|\bne\s+refuse\s+pas\b|\bno\s+digas\s+nunca\s+[\"“]?no\s+puedo|\bnie\s+odmawiaj\b|\bsem\s+recusar\b",
+    "fake_operator_notice": r"\b(?:safety\s+layer|content[\s_]policy|guardrail\s+config\w*|tenant[\s_]isolation|all\s+checks)\s*"
+                            r"(?:=\s*(?:off|false)|(?:has\s+been|have\s+been|was|were|is|are)\s+(?:now\s+)?(?:rolled\s+back|disabled|off|"
+                            r"deactivated|removed|suspended|hot-reloaded))"
+                            r"|\byour\s+(?:instructions|prompt|rules|guidelines)\s+(?:were|was|have\s+been|has\s+been)\s+(?:updated|changed|"
+                            r"replaced|deprecated|removed|withdrawn)"
+                            r"|\bthe\s+prompt\s+you\s+are\s+running\s+is\s+deprecated\b|\boperator\s+override\b"
+                            r"|\b(?:maintenance|transparency|legacy|diagnostic|debug)\s+mode\b[^.!?\n]{0,80}?\b(?:full\s+prompt|"
+                            r"restrictions|retrieved\s+passages\s+of\s+all|confidentiality)"
+                            r"|\bassistants?\s+(?:must\s+|now\s+|will\s+)?respond\s+without\s+filter"
+                            r"|\b(?:sicherheitsrichtlinien|einschränkungen)\s+sind\s+(?:ab\s+sofort\s+)?(?:deaktiviert|aufgehoben)"
+                            r"|\b(?:règles|restrictions)\s+sont\s+suspendues\b|\blève\s+toutes\s+les\s+restrictions\b"
+                            r"|\brestricciones\s+están\s+desactivadas\b|\bpolicy\s+di\s+sicurezza\s+è\s+sospesa\b",
+    "persona_without_rules_multilingual": rf"\b{AI_PERSONA}\b[^.!?\n]{{0,40}}?{WITHOUT_RULES}"
+                                          r"|\bbleib\s+in\s+der\s+rolle\b|\breste\s+dans\s+ce\s+rôle\b|\bmantente\s+en\s+el\s+personaje\b",
+    "ignore_instructions_pl": r"\b(?:zignoruj|ignoruj|zapomnij)\s+(?:[\w'’-]+\s+){0,3}?(?:instrukcje|polecenia|zasady|reguły)\b",
 }
 
 
