@@ -1,5 +1,6 @@
 """Charset sanity: characters that have no place in a question, and the normal form scanners read."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -8,7 +9,10 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 REPLACEMENT = "\ufffd"
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Latin look-alikes from Cyrillic and Greek, as used to slip "іgnоrе" past keyword rules.
-CONFUSABLES = str.maketrans("аеорсхуіјѕԁɡοαν", "aeopcxyijsdgoav")
+CONFUSABLES = str.maketrans("аеорсхуіјѕԁɡοαν’‘", "aeopcxyijsdgoav''")
+# Rules put \s* beside \s+; on a run of thousands of blanks that backtracks for minutes, so runs become one blank.
+BLANKS = re.compile(r"[^\S\n]+")
+BLANK_LINES = re.compile(r" ?\n\s*")  # after BLANKS: a blank run is one space, so this cannot backtrack
 
 
 @dataclass(frozen=True)
@@ -58,5 +62,7 @@ def normal_form(text: str) -> str:
 
 
 def keyword_form(text: str) -> str:
-    """What keyword rules read: the normal form, lower case, with Cyrillic/Greek look-alikes mapped to Latin."""
-    return normal_form(text).casefold().translate(CONFUSABLES)
+    """What keyword rules read: the normal form, lower case, Cyrillic/Greek look-alikes and curly quotes mapped to
+    ASCII, every run of blanks one space and every run of blank lines one newline."""
+    form = normal_form(text).casefold().translate(CONFUSABLES)
+    return BLANK_LINES.sub("\n", BLANKS.sub(" ", form))

@@ -41,7 +41,8 @@ class InjectionScanSettings(BaseSettings):
         4, ge=1, description="Sentences with fewer words of letters are not scored alone (greetings, separators score noisily).")
     rules_enabled: bool = Field(True, description="Apply the project's own injection rules besides the classifier.")
     rules_disabled: tuple[str, ...] = Field(
-        (), description='Rule names to skip, e.g. ["secret_exfiltration"] while a false-positive burst is fixed (runbook).')
+        (), description='Rule or AI-addressee pattern names to skip, e.g. ["secret_exfiltration"] while a '
+                        'false-positive burst is fixed (runbook).')
     semantic_threshold: float | None = Field(
         None, gt=VOTE_CAP, le=1, description="Semantic scanner (where switched on): flag when the whole text scores at "
                                              f"least this; default {DEFAULT_THRESHOLD}.")
@@ -66,7 +67,7 @@ def load_injection_scanners(settings: InjectionScanSettings, semantic: bool = Fa
     if semantic:
         scanners.append(load_semantic(settings, embedder))
     if documents and addressee:
-        scanners.append(AddresseeScanner())
+        scanners.append(AddresseeScanner(disabled=settings.rules_disabled))
     return tuple(scanners)
 
 
@@ -106,15 +107,20 @@ class InjectionScan:
     A chunk starts with its heading path ("Fleet Safety Policy > Speed"), repeated in every chunk of its
     section. The classifier reads the chunk without it: it scored bare titles such as "Globex Freight Fleet
     Safety Policy" 0.94, above its 0.86 sentence threshold; so does the semantic scanner, whose exemplars are
-    sentences, not titles. The rules read the whole chunk, headings included.
+    sentences, not titles. The rules read the whole chunk, headings included; the AI-addressee patterns read the
+    body, and the heading path with their whole-sentence patterns only.
     """
 
     def __init__(self, scanners: Sequence[InjectionScanner]) -> None:
         self._scanners = tuple(scanners)
+        self._heading_scanners = tuple(scanner.for_headings() for scanner in scanners
+                                       if isinstance(scanner, AddresseeScanner))
 
     def verdict(self, text: str, heading_path: str = "") -> InjectionVerdict:
         body = text.removeprefix(heading_path).lstrip() if heading_path else text
         results = [scanner.scan(text if scanner.name == RULES else body) for scanner in self._scanners]
+        if heading_path:
+            results += [scanner.scan(heading_path) for scanner in self._heading_scanners]
         failed = [result for result in results if not result.passed]
         return InjectionVerdict(flagged=bool(failed), score=_classifier_score(results),
                                 reason="; ".join(_describe(result) for result in failed))

@@ -20,7 +20,7 @@ INVOICE_SECTION = "Vendor and Supplier FAQ > How do I submit an invoice?"
 
 @pytest.fixture(scope="module")
 def scan() -> InjectionScan:
-    return InjectionScan(load_injection_scanners(InjectionScanSettings()))
+    return InjectionScan(load_injection_scanners(InjectionScanSettings(), documents=True))
 
 
 @pytest.fixture
