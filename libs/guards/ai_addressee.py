@@ -13,7 +13,7 @@ or do anything. Developed on eval/guardrails/injection_exemplars.jsonl and injec
 the red-team hold-out sets (ADR 0007).
 """
 
-from libs.guards.injection_rules import RuleScanner, compile_rules
+from libs.guards.injection_rules import Rule, RuleScanner, compile_rules
 
 NAME = "injection_ai_addressee"
 
@@ -123,10 +123,9 @@ SENTENCE_PATTERNS = ("if_you_are_an_ai", "the_ai_must_say", "the_assistant_must_
 class AddresseeScanner(RuleScanner):
     """Fails a text with a sentence addressed to an AI reader; the detail names the patterns, never the text."""
 
-    def __init__(self, patterns: dict[str, str] | None = None, disabled: tuple[str, ...] = ()) -> None:
-        chosen = PATTERNS if patterns is None else patterns
-        self._patterns = {name: pattern for name, pattern in chosen.items() if name not in disabled}
-        super().__init__(compile_rules(self._patterns), name=NAME, label="addressed to an AI reader")
+    def __init__(self, rules: list[Rule] | None = None, disabled: tuple[str, ...] = ()) -> None:
+        rules = compile_rules(PATTERNS) if rules is None else rules
+        super().__init__([rule for rule in rules if rule.name not in disabled], name=NAME, label="addressed to an AI reader")
 
     def for_headings(self) -> "AddresseeScanner":
-        return AddresseeScanner({name: self._patterns[name] for name in SENTENCE_PATTERNS if name in self._patterns})
+        return AddresseeScanner([rule for rule in self._rules if rule.name in SENTENCE_PATTERNS])

@@ -19,6 +19,7 @@ from libs.guards.ai_addressee import AddresseeScanner
 from libs.guards.guardian import NAME as CLASSIFIER
 from libs.guards.injection import InjectionScanner
 from libs.guards.injection_rules import NAME as RULES
+from libs.guards.injection_rules import RuleScanner, default_rules
 from libs.guards.semantic_injection import (
     DEFAULT_SENTENCE_THRESHOLD,
     DEFAULT_THRESHOLD,
@@ -84,8 +85,6 @@ def load_classifier(settings: InjectionScanSettings) -> InjectionScanner:
 
 
 def load_rules(settings: InjectionScanSettings, documents: bool = False) -> InjectionScanner:
-    from libs.guards.injection_rules import RuleScanner, default_rules
-
     return RuleScanner([rule for rule in default_rules(documents) if rule.name not in settings.rules_disabled])
 
 
