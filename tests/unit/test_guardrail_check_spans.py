@@ -7,10 +7,11 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from libs.contracts.envelope import utcnow
-from libs.contracts.questions import AnswerDrafted, CheckResult, Citation, RequestState, RetrievedChunk
+from libs.contracts.questions import AnswerDrafted, Citation, RequestState, RetrievedChunk
 from libs.platform import telemetry
 from libs.platform.telemetry import tracer
 from libs.testing.spans import by_name, parent_of, recorded_spans
+from libs.testing.broken_scanner import BrokenScanner
 from services.guardrail.guards import load_guards
 from services.guardrail.input_stage import screen_question
 from services.guardrail.output_stage import decide_output
@@ -33,13 +34,6 @@ UNSUPPORTED = "Employees may bring their dogs to the Munich office on Fridays. [
 @pytest.fixture(scope="module")
 def guards():
     return load_guards(SETTINGS)
-
-
-class BrokenScanner:
-    name = "prompt_injection_classifier"
-
-    def scan(self, text: str) -> CheckResult:
-        raise RuntimeError("model crashed")
 
 
 def draft(answer: str, retries: int = 0, top_k: int = 1) -> AnswerDrafted:

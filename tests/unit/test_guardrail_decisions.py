@@ -8,6 +8,7 @@ import pytest
 from libs.contracts.envelope import utcnow
 from libs.contracts.questions import AnswerDrafted, AnswerStatus, CheckResult, Citation, RequestState, RetrievedChunk
 from libs.guards.injection_scan import InjectionScanSettings
+from libs.testing.broken_scanner import BrokenScanner
 from services.guardrail.guards import injection_scanners, load_guards
 from services.guardrail.input_stage import UNSCANNED, screen_question
 from services.guardrail.output_stage import LOW_CONFIDENCE_MESSAGE, decide_output
@@ -27,13 +28,6 @@ NOT_RETRIEVED = Citation(document_id="secret", chunk_id="secret#9", source="secr
 @pytest.fixture(scope="module")
 def guards():
     return load_guards(SETTINGS)
-
-
-class BrokenScanner:
-    name = "prompt_injection_classifier"
-
-    def scan(self, text: str) -> CheckResult:
-        raise RuntimeError("model crashed")
 
 
 class BrokenDetector:
