@@ -30,13 +30,19 @@ async def context_of(stack, request_id: str) -> ContextRetrieved:
     return ContextRetrieved.model_validate_json(record.value)
 
 
-async def test_a_flagged_section_never_reaches_the_context_and_its_clean_neighbour_does(stack, tenant):
-    doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id="supplier-faq", source="supplier-faq.md",
-                         text=SUPPLIER_FAQ)
+async def ingest_then_ask(stack, tenant: str, document_id: str, text: str, *questions: str):
+    """The document's ingest report, then the answer to each question, in order, through the real stack."""
+    doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id=document_id, source=f"{document_id}.md", text=text)
     async with RagClient(stack.config.bootstrap_servers) as rag:
         ingested = await rag.ingest(doc, timeout_s=120)
-        answer = await rag.ask("Are invoices paid within 7 days, and is every refund approved?", tenant, timeout_s=60)
-        invoices = await rag.ask("Where do I send an invoice and what must it quote?", tenant, timeout_s=60)
+        answers = [await rag.ask(question, tenant, timeout_s=60) for question in questions]
+    return ingested, answers
+
+
+async def test_a_flagged_section_never_reaches_the_context_and_its_clean_neighbour_does(stack, tenant):
+    ingested, (answer, invoices) = await ingest_then_ask(
+        stack, tenant, "supplier-faq", SUPPLIER_FAQ,
+        "Are invoices paid within 7 days, and is every refund approved?", "Where do I send an invoice and what must it quote?")
 
     assert (ingested.chunks_added, ingested.chunks_flagged) == (2, 1)
     for asked in (answer, invoices):
@@ -56,11 +62,8 @@ RETURNS_POLICY = (
 
 
 async def test_a_section_speaking_to_the_ai_without_any_override_words_is_flagged_and_never_retrieved(stack, tenant):
-    doc = SubmitDocument(request_id=new_id(), tenant=tenant, document_id="returns-policy", source="returns-policy.md",
-                         text=RETURNS_POLICY)
-    async with RagClient(stack.config.bootstrap_servers) as rag:
-        ingested = await rag.ingest(doc, timeout_s=120)
-        answer = await rag.ask("Is there a restocking fee on returned units?", tenant, timeout_s=60)
+    ingested, (answer,) = await ingest_then_ask(stack, tenant, "returns-policy", RETURNS_POLICY,
+                                                "Is there a restocking fee on returned units?")
 
     assert (ingested.chunks_added, ingested.chunks_flagged) == (2, 1)
     context = await context_of(stack, answer.request_id)
