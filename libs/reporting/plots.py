@@ -26,19 +26,32 @@ def day_axis(ax, days: list[str], max_labels: int = 14) -> None:
     category_axis(ax, [day[5:] if n % step == 0 else "" for n, day in enumerate(days)])
 
 
-def status_figure(by_day: list[dict], days: list[str]):
+def counts_by_day(by_day: list[dict], key: str, value: str) -> defaultdict:
+    """{(day, row[key]): sum of row[value]} over the rows."""
     counts = defaultdict(int)
     for row in by_day:
-        counts[(row["day"], row["status"])] += row["answers"]
+        counts[(row["day"], row[key])] += row[value]
+    return counts
+
+
+def stack_bars(ax, days: list[str], counts: dict, keys: list, colour_of=lambda key: None) -> list:
+    """One bar series per key, stacked in the order given; returns the stack's height per day."""
+    bottom = [0] * len(days)
+    for key in keys:
+        heights = [counts[(day, key)] for day in days]
+        ax.bar(range(len(days)), heights, bottom=bottom, label=key, color=colour_of(key))
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    return bottom
+
+
+def status_figure(by_day: list[dict], days: list[str]):
+    counts = counts_by_day(by_day, "status", "answers")
     if not counts:
         return message_figure("no answers in this period")
     fig, ax = plt.subplots(figsize=(9, 3.2))
-    bottom = [0] * len(days)
-    for status in [*STATUSES, *sorted({s for _, s in counts} - set(STATUSES))]:
-        heights = [counts[(day, status)] for day in days]
-        if any(heights):
-            ax.bar(range(len(days)), heights, bottom=bottom, label=status, color=STATUS_COLOURS.get(status, MUTED))
-            bottom = [b + h for b, h in zip(bottom, heights)]
+    statuses = [status for status in [*STATUSES, *sorted({s for _, s in counts} - set(STATUSES))]
+                if any(counts[(day, status)] for day in days)]
+    stack_bars(ax, days, counts, statuses, lambda status: STATUS_COLOURS.get(status, MUTED))
     day_axis(ax, days)
     ax.set(title="Answers per day by status", ylabel="answers")
     ax.legend(fontsize=8, ncols=5)
@@ -47,20 +60,14 @@ def status_figure(by_day: list[dict], days: list[str]):
 
 def dead_letter_figure(by_day: list[dict], days: list[str]):
     """Dead letters per day, stacked by reason (most frequent reason at the bottom)."""
-    counts = defaultdict(int)
-    for row in by_day:
-        counts[(row["day"], row["reason"])] += row["dead_letters"]
+    counts = counts_by_day(by_day, "reason", "dead_letters")
     if not counts:
         return message_figure("no dead letters in this period")
     totals = defaultdict(int)
     for (_, reason), n in counts.items():
         totals[reason] += n
     fig, ax = plt.subplots(figsize=(9, 3.2))
-    bottom = [0] * len(days)
-    for reason in sorted(totals, key=lambda r: (-totals[r], r)):
-        heights = [counts[(day, reason)] for day in days]
-        ax.bar(range(len(days)), heights, bottom=bottom, label=reason)
-        bottom = [b + h for b, h in zip(bottom, heights)]
+    bottom = stack_bars(ax, days, counts, sorted(totals, key=lambda r: (-totals[r], r)))
     day_axis(ax, days)
     ax.set(title="Dead letters per day by reason", ylabel="dead letters", ylim=(0, max(bottom) * 1.3))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
